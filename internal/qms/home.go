@@ -1,0 +1,49 @@
+package qms
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/auth"
+)
+
+// HomeSummary is what the organisation home shows: the shape of the organisation, what the
+// actor owns, and (for those who may read the trail) what changed lately.
+type HomeSummary struct {
+	Sites          int
+	Processes      int
+	Members        int
+	MyProcesses    []Process
+	RecentActivity []AuditEntry
+}
+
+// Home gathers the organisation home in one round trip.
+func (s *Service) Home(ctx context.Context, a Actor) (HomeSummary, error) {
+	var h HomeSummary
+	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT (SELECT count(*) FROM sites WHERE tenant_id = $1 AND archived_at IS NULL),
+		                (SELECT count(*) FROM processes WHERE tenant_id = $1 AND archived_at IS NULL),
+		                (SELECT count(*) FROM memberships WHERE tenant_id = $1)`, a.OrgID).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&h.Sites, &h.Processes, &h.Members) })
+		b.Queue(processSelect+` WHERE p.tenant_id = $1 AND p.owner_user_id = $2 AND p.archived_at IS NULL
+			ORDER BY lower(p.name)`, a.OrgID, a.UserID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				h.MyProcesses, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+				return err
+			})
+		if a.Can(auth.PermViewAuditTrail) {
+			b.Queue(`SELECT seq, occurred_at, actor_name, action, entity_type, entity_id, summary, before, after
+				FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 8`, a.OrgID).
+				Query(func(rows pgx.Rows) error {
+					var err error
+					h.RecentActivity, err = pgx.CollectRows(rows, pgx.RowToStructByName[AuditEntry])
+					return err
+				})
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return h, err
+}

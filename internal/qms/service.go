@@ -1,0 +1,75 @@
+// Package qms is Plumbline's service layer: every rule and every write of the quality
+// management system. The web server, the command line and background jobs all go through it.
+//
+// A public method is one use case. It checks first that the actor may do it, then runs its
+// reads and writes, knock-on effects and audit-trail entry in one transaction scoped to the
+// actor's organisation. Lowercase helpers take that transaction and never open their own.
+package qms
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
+)
+
+// Service is the one entry point to the QMS.
+type Service struct {
+	pool *pgxpool.Pool
+	// now is the clock; tests move it to check rules that depend on dates.
+	now func() time.Time
+}
+
+// New returns a service on pool, which must connect as the server's role (see
+// database.CheckServerRole) so that row-level security applies.
+func New(pool *pgxpool.Pool) *Service {
+	return &Service{pool: pool, now: time.Now}
+}
+
+// SetClock replaces the clock, for tests and for the demo seed that writes history.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Pool exposes the pool to the server's health check and session store.
+func (s *Service) Pool() *pgxpool.Pool { return s.pool }
+
+// Actor is who performs a use case, and in which organisation with which role.
+type Actor struct {
+	UserID  uuid.UUID
+	Name    string
+	Email   string
+	OrgID   uuid.UUID
+	OrgSlug string
+	OrgName string
+	Role    auth.Role
+}
+
+// Can reports whether the actor's role holds p.
+func (a Actor) Can(p auth.Permission) bool { return a.Role.Can(p) }
+
+// Require returns a forbidden error unless the actor's role holds p. Every use case starts with
+// it; a page that only offers a use case may call it to refuse early.
+func (a Actor) Require(p auth.Permission) error {
+	if !a.Can(p) {
+		return forbidden()
+	}
+	return nil
+}
+
+func (a Actor) scope() database.Scope {
+	return database.Scope{TenantID: a.OrgID, UserID: a.UserID}
+}
+
+// write runs fn in a transaction in the actor's organisation.
+func (s *Service) write(ctx context.Context, a Actor, fn func(pgx.Tx) error) error {
+	return database.Tx(ctx, s.pool, a.scope(), fn)
+}
+
+// read runs fn in a read-only transaction in the actor's organisation.
+func (s *Service) read(ctx context.Context, a Actor, fn func(pgx.Tx) error) error {
+	return database.ReadTx(ctx, s.pool, a.scope(), fn)
+}

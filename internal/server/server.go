@@ -1,0 +1,77 @@
+// Package server is Plumbline's HTTP front end: the router, middleware and one handler file
+// per area. Handlers decode a request, call one qms method and render a templ page; every rule
+// lives in internal/qms.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/plumbline/plumbline/internal/qms"
+)
+
+// Config is what the server needs to know about its environment.
+type Config struct {
+	// Production turns on Secure cookies with the __Host- prefix and HSTS.
+	Production bool
+	// MaxFormBytes bounds the body of ordinary form posts.
+	MaxFormBytes int64
+	// SessionCleanup is how often expired sessions are deleted; 0 disables it (tests).
+	SessionCleanup time.Duration
+}
+
+// Server holds the dependencies the handlers share.
+type Server struct {
+	cfg      Config
+	svc      *qms.Service
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+	log      *slog.Logger
+	handler  http.Handler
+}
+
+// New wires the server. Close it to stop the session clean-up.
+func New(cfg Config, svc *qms.Service, log *slog.Logger) *Server {
+	if cfg.MaxFormBytes == 0 {
+		cfg.MaxFormBytes = 1 << 20
+	}
+	s := &Server{cfg: cfg, svc: svc, log: log}
+	s.store = pgxstore.NewWithCleanupInterval(svc.Pool(), cfg.SessionCleanup)
+	s.sessions = newSessionManager(s.store, cfg.Production)
+	s.handler = s.routes()
+	return s
+}
+
+// Handler is the root handler to serve.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops background work of the server.
+func (s *Server) Close() { s.store.StopCleanup() }
+
+// Session lifetimes: signed out after 30 idle minutes, and after 12 hours in any case.
+const (
+	sessionIdleTimeout = 30 * time.Minute
+	sessionLifetime    = 12 * time.Hour
+)
+
+func newSessionManager(store scs.Store, production bool) *scs.SessionManager {
+	m := scs.New()
+	m.Store = store
+	m.IdleTimeout = sessionIdleTimeout
+	m.Lifetime = sessionLifetime
+	m.Cookie.Name = "plumbline_session"
+	m.Cookie.HttpOnly = true
+	m.Cookie.SameSite = http.SameSiteLaxMode
+	m.Cookie.Path = "/"
+	if production {
+		// __Host- makes the browser insist on Secure, Path=/ and no Domain, so no sibling
+		// subdomain can set or read it.
+		m.Cookie.Name = "__Host-plumbline_session"
+		m.Cookie.Secure = true
+	}
+	return m
+}
