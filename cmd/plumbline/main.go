@@ -1,6 +1,6 @@
 // Command plumbline is the one binary of Plumbline: the web server and the operator's commands.
 //
-//	plumbline serve [--migrate]
+//	plumbline serve [--migrate] [--seed-demo]
 //	plumbline migrate up|down|status
 //	plumbline org create --slug acme --name "Acme Ltd"
 //	plumbline user create --email a@b.c --name "Ann" [--org acme --role quality_manager] --password-stdin
@@ -34,7 +34,7 @@ func main() {
 const usage = `usage: plumbline <command> [arguments]
 
 commands:
-  serve [--migrate]                 run the web server (PLUMBLINE_ADDR, default 127.0.0.1:8080)
+  serve [--migrate] [--seed-demo]   run the web server (PLUMBLINE_ADDR, default 127.0.0.1:8080)
   migrate up|down|status            apply, roll back one, or list migrations (MIGRATE_DATABASE_URL)
   org create --slug S --name N      register an organisation
   user create --email E --name N [--org S --role R] --password-stdin

@@ -21,6 +21,7 @@ import (
 func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	migrate := fs.Bool("migrate", false, "apply pending migrations (as MIGRATE_DATABASE_URL) before serving")
+	seedDemo := fs.Bool("seed-demo", false, "create the demo organisation if it is missing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +43,11 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer pool.Close()
+	if *seedDemo {
+		if err := seedAndTell(ctx, qms.New(pool), stdout); err != nil {
+			return err
+		}
+	}
 	return serve(ctx, cfg, pool, log, nil)
 }
 

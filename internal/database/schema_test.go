@@ -1,0 +1,322 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
+	"github.com/plumbline/plumbline/internal/database/dbtest"
+)
+
+// globalTables are the only tables without tenant_id. A new table that is neither a tenant
+// table nor deliberately added here fails TestSchema_EveryTenantTableIsIsolated.
+var globalTables = []string{
+	"goose_db_version", // migrations bookkeeping
+	"organisations",    // the register of tenants itself
+	"users",            // accounts are global; memberships are per tenant
+	"sessions",         // a session exists before an organisation is chosen
+	"sign_in_throttle", // per account and address, before any organisation
+	"iso_clauses",      // ISO 9001 reference data, the same for everyone
+}
+
+// TestSchema_EveryTenantTableIsIsolated reads the catalog, so tables added by later
+// migrations are checked without anyone listing them: every tenant table has row-level
+// security enabled and forced with a tenant policy, and every primary, unique and foreign key
+// between tenant tables starts with (or includes) tenant_id.
+func TestSchema_EveryTenantTableIsIsolated(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+
+	rows, err := db.Admin.Query(ctx, `
+		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+		       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+		  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+		 ORDER BY c.relname`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type table struct {
+		name                  string
+		rls, forced, tenanted bool
+	}
+	tables, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (table, error) {
+		var tb table
+		return tb, r.Scan(&tb.name, &tb.rls, &tb.forced, &tb.tenanted)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := map[string]bool{}
+	for _, tb := range tables {
+		if !tb.tenanted {
+			if !slices.Contains(globalTables, tb.name) {
+				t.Errorf("table %s has no tenant_id and is not a known global table: add tenant_id, or add it to globalTables with the reason", tb.name)
+			}
+			continue
+		}
+		tenant[tb.name] = true
+		if !tb.rls || !tb.forced {
+			t.Errorf("tenant table %s: row-level security enabled=%v forced=%v, want both", tb.name, tb.rls, tb.forced)
+		}
+	}
+	if len(tenant) < 5 {
+		t.Fatalf("found only %d tenant tables; the catalog query is wrong", len(tenant))
+	}
+
+	// Each tenant table has a policy that compares tenant_id with the transaction's tenant,
+	// for reading and for writing.
+	rows, err = db.Admin.Query(ctx, `
+		SELECT tablename, policyname, cmd, coalesce(qual, ''), coalesce(with_check, '')
+		  FROM pg_policies WHERE schemaname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isolated := map[string]bool{}
+	err = forEach(rows, func(r pgx.Rows) error {
+		var tbl, name, cmd, qual, check string
+		if err := r.Scan(&tbl, &name, &cmd, &qual, &check); err != nil {
+			return err
+		}
+		if cmd == "ALL" && strings.Contains(qual, "tenant_id = app_tenant_id()") && strings.Contains(check, "tenant_id = app_tenant_id()") {
+			isolated[tbl] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tbl := range tenant {
+		if !isolated[tbl] {
+			t.Errorf("tenant table %s has no policy tying both reads and writes to app_tenant_id()", tbl)
+		}
+	}
+
+	// Keys: primary and unique keys (constraints and unique indexes) of tenant tables lead
+	// with tenant_id; foreign keys between tenant tables include it on both sides.
+	rows, err = db.Admin.Query(ctx, `
+		SELECT c.relname, i.indexrelid::regclass::text,
+		       (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum = i.indkey[0])
+		  FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = 'public' AND (i.indisunique OR i.indisprimary)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = forEach(rows, func(r pgx.Rows) error {
+		var tbl, index string
+		var first *string
+		if err := r.Scan(&tbl, &index, &first); err != nil {
+			return err
+		}
+		if tenant[tbl] && (first == nil || *first != "tenant_id") {
+			t.Errorf("unique key %s of tenant table %s does not start with tenant_id", index, tbl)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = db.Admin.Query(ctx, `
+		SELECT con.conname, src.relname, dst.relname,
+		       EXISTS (SELECT 1 FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k WHERE a.attname = 'tenant_id'),
+		       EXISTS (SELECT 1 FROM unnest(con.confkey) k JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k WHERE a.attname = 'tenant_id')
+		  FROM pg_constraint con
+		  JOIN pg_class src ON src.oid = con.conrelid
+		  JOIN pg_class dst ON dst.oid = con.confrelid
+		  JOIN pg_namespace n ON n.oid = src.relnamespace
+		 WHERE con.contype = 'f' AND n.nspname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = forEach(rows, func(r pgx.Rows) error {
+		var name, src, dst string
+		var srcHas, dstHas bool
+		if err := r.Scan(&name, &src, &dst, &srcHas, &dstHas); err != nil {
+			return err
+		}
+		if tenant[src] && tenant[dst] && (!srcHas || !dstHas) {
+			t.Errorf("foreign key %s from %s to %s does not include tenant_id on both sides: a row could point into another tenant", name, src, dst)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func forEach(rows pgx.Rows, fn func(pgx.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// seedTwoTenants creates two organisations with a site each, as the superuser.
+func seedTwoTenants(t *testing.T, db *dbtest.DB) (a, b uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	a, b = uuid.New(), uuid.New()
+	_, err := db.Admin.Exec(ctx, `
+		INSERT INTO organisations (id, slug, name) VALUES ($1, 'alpha', 'Alpha'), ($2, 'beta', 'Beta');
+	`, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tenant := range []uuid.UUID{a, b} {
+		if _, err := db.Admin.Exec(ctx, `INSERT INTO sites (tenant_id, name) VALUES ($1, $2)`, tenant, "Site of "+tenant.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a, b
+}
+
+func TestRLS_AnotherTenantsRowsAreInvisible(t *testing.T) {
+	db := dbtest.New(t)
+	a, b := seedTwoTenants(t, db)
+	ctx := context.Background()
+	err := database.ReadTx(ctx, db.App, database.Scope{TenantID: a}, func(tx pgx.Tx) error {
+		// No WHERE clause at all: row-level security alone must hide Beta's site.
+		rows, err := tx.Query(ctx, `SELECT tenant_id FROM sites`)
+		if err != nil {
+			return err
+		}
+		seen, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return err
+		}
+		if len(seen) != 1 || seen[0] != a {
+			t.Errorf("as tenant alpha, saw sites of %v", seen)
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM sites WHERE tenant_id = $1`, b).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			t.Errorf("asking for beta's sites by id returned %d rows", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRLS_WritingForAnotherTenantFails(t *testing.T) {
+	db := dbtest.New(t)
+	a, b := seedTwoTenants(t, db)
+	ctx := context.Background()
+	err := database.Tx(ctx, db.App, database.Scope{TenantID: a}, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO sites (tenant_id, name) VALUES ($1, 'Planted')`, b)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "row-level security") {
+		t.Fatalf("inserting a row for another tenant: got %v, want a row-level security violation", err)
+	}
+	// Updating and deleting another tenant's rows finds nothing to change.
+	err = database.Tx(ctx, db.App, database.Scope{TenantID: a}, func(tx pgx.Tx) error {
+		for _, sql := range []string{`UPDATE sites SET name = 'Taken' WHERE tenant_id = $1`, `DELETE FROM sites WHERE tenant_id = $1`} {
+			tag, err := tx.Exec(ctx, sql, b)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != 0 {
+				t.Errorf("%s changed %d rows of another tenant", sql, tag.RowsAffected())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRLS_NoTenantSeesNothing(t *testing.T) {
+	db := dbtest.New(t)
+	seedTwoTenants(t, db)
+	ctx := context.Background()
+	// Outside a scoped transaction, straight on the pool: the setting is unset.
+	var n int
+	if err := db.App.QueryRow(ctx, `SELECT count(*) FROM sites`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("with no tenant set, saw %d sites", n)
+	}
+	// After a scoped transaction ends, its tenant does not linger on the connection.
+	conn, err := db.App.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true)`, uuid.New().String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM sites`).Scan(&n); err != nil {
+		t.Fatalf("reading after a scoped transaction: %v", err)
+	}
+	if n != 0 {
+		t.Fatalf("the tenant leaked past its transaction: saw %d sites", n)
+	}
+}
+
+func TestCheckServerRole(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	if err := database.CheckServerRole(ctx, db.App); err != nil {
+		t.Fatalf("the test role (like the server's) was refused: %v", err)
+	}
+	err := database.CheckServerRole(ctx, db.Admin)
+	if !errors.Is(err, database.ErrUnsafeRole) || !strings.Contains(err.Error(), "superuser") {
+		t.Fatalf("a superuser was accepted: %v", err)
+	}
+}
+
+func TestCheckServerRole_RefusesATableOwner(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	role := "plumbline_owner_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	for _, sql := range []string{
+		`CREATE ROLE ` + role + ` LOGIN PASSWORD 'owner-test' IN ROLE plumbline_app`,
+		`CREATE TABLE owned_by_server (id int)`,
+		`ALTER TABLE owned_by_server OWNER TO ` + role,
+	} {
+		if _, err := db.Admin.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = db.Admin.Exec(context.Background(), `DROP TABLE owned_by_server`)
+		_, _ = db.Admin.Exec(context.Background(), `DROP ROLE `+role)
+	})
+	u, err := url.Parse(db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(role, "owner-test")
+	pool, err := database.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	err = database.CheckServerRole(ctx, pool)
+	if !errors.Is(err, database.ErrUnsafeRole) || !strings.Contains(err.Error(), "owns 1 tables") {
+		t.Fatalf("a role owning a table was accepted: %v", err)
+	}
+}

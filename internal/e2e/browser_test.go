@@ -1,0 +1,209 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/plumbline/plumbline/internal/demo"
+	"github.com/plumbline/plumbline/internal/qms"
+	"github.com/plumbline/plumbline/internal/qms/qmstest"
+	"github.com/plumbline/plumbline/internal/server"
+)
+
+// app is the real server with the demo organisation on a fresh database.
+type app struct {
+	URL string
+	Svc *qms.Service
+}
+
+func startApp(t *testing.T) *app {
+	t.Helper()
+	svc, _ := qmstest.New(t)
+	if _, err := demo.Seed(context.Background(), svc); err != nil {
+		t.Fatalf("seeding the demo: %v", err)
+	}
+	srv := server.New(server.Config{}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(srv.Close)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &app{URL: ts.URL, Svc: svc}
+}
+
+// browser is one headless Chromium tab. It records every console error, including
+// Content-Security-Policy refusals, and the test fails if any appeared.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+
+	mu       sync.Mutex
+	problems []string
+}
+
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("PLUMBLINE_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("PLUMBLINE_SKIP_BROWSER_TESTS") == "1" {
+		t.Skip("no Chromium, and PLUMBLINE_SKIP_BROWSER_TESTS=1")
+	}
+	t.Fatal("browser tests need Chromium: install Debian's chromium package (.ci/run does), " +
+		"set PLUMBLINE_CHROMIUM to its path, or set PLUMBLINE_SKIP_BROWSER_TESTS=1 to skip them on purpose")
+	return ""
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	// A generous ceiling for a whole test on a loaded 2-core machine; it is not a speed check.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+
+	b := &browser{t: t, ctx: ctx, base: base}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry.Level == cdplog.EntryLevelError {
+			b.mu.Lock()
+			b.problems = append(b.problems, fmt.Sprintf("%s: %s", e.Entry.Source, e.Entry.Text))
+			b.mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Errorf("browser console: %s", p)
+		}
+	})
+	return b
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// open loads a path of the app and waits for the page.
+func (b *browser) open(path string) {
+	b.t.Helper()
+	b.do("opening "+path, chromedp.Navigate(b.base+path))
+}
+
+// fill replaces the value of a field found by CSS selector. (Setting the value rather than
+// typing: chromedp v0.23's SetValue cannot clear a field, and no page here reacts to keys.)
+func (b *browser) fill(selector, text string) {
+	b.t.Helper()
+	b.do("filling "+selector, chromedp.SetValue(chromedp.CSS(selector), text))
+}
+
+// clickAndWait clicks and waits for the page the click loads.
+func (b *browser) clickAndWait(selector string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(selector)))); err != nil {
+		b.t.Fatalf("clicking %s: %v", selector, err)
+	}
+}
+
+func (b *browser) text(selector string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(selector)))
+	if err != nil {
+		b.t.Fatalf("reading %s: %v", selector, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func (b *browser) path() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return strings.TrimPrefix(loc, b.base)
+}
+
+// screenshot saves the whole page under test-output/ at the top of the repository.
+func (b *browser) screenshot(name string) string {
+	b.t.Helper()
+	// Quality 100 makes a PNG; anything less, a JPEG.
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	dir := outputDir(b.t)
+	file := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	return file
+}
+
+// signIn signs in through the form as a demo user.
+func (b *browser) signIn(email string) {
+	b.t.Helper()
+	b.open("/login")
+	b.fill("#email", email)
+	b.fill("#password", demo.Password)
+	b.clickAndWait("form button[type=submit]")
+}
+
+// outputDir is where browser tests leave screenshots: $PLUMBLINE_TEST_OUTPUT, or
+// test-output/ next to go.mod.
+func outputDir(t *testing.T) string {
+	dir := os.Getenv("PLUMBLINE_TEST_OUTPUT")
+	if dir == "" {
+		wd, _ := os.Getwd()
+		for d := wd; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+				dir = filepath.Join(d, "test-output")
+				break
+			}
+			if filepath.Dir(d) == d {
+				dir = filepath.Join(wd, "test-output")
+				break
+			}
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
