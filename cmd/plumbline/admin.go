@@ -84,7 +84,11 @@ func withService(ctx context.Context, fn func(*qms.Service) error) error {
 		return err
 	}
 	defer pool.Close()
-	return fn(qms.New(pool))
+	svc, err := cfg.newService(pool)
+	if err != nil {
+		return err
+	}
+	return fn(svc)
 }
 
 func cmdOrg(ctx context.Context, args []string, stdout io.Writer) error {

@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/plumbline/plumbline/internal/database"
-	"github.com/plumbline/plumbline/internal/qms"
 )
 
 // The local developer's database: PostgreSQL on this machine, as its superuser.
@@ -66,10 +65,14 @@ func cmdDev(ctx context.Context, _ []string, stdout io.Writer) error {
 		return err
 	}
 	defer pool.Close()
-	if err := seedAndTell(ctx, qms.New(pool), stdout); err != nil {
+	svc, err := cfg.newService(pool)
+	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, pool, newLogger(stdout, false), func(addr string) {
+	if err := seedAndTell(ctx, svc, stdout); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, svc, newLogger(stdout, false), func(addr string) {
 		fmt.Fprintf(stdout, "\nPlumbline is running: open http://%s/ and sign in. Stop it with Ctrl+C.\n\n", addr)
 	})
 }

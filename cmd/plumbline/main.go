@@ -17,8 +17,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/plumbline/plumbline/internal/evidence"
 	"github.com/plumbline/plumbline/internal/qms"
 )
 
@@ -43,7 +47,8 @@ commands:
   audit-trail verify --org S        check an organisation's audit trail has not been altered
   dev                               set up a local database and serve the demo (make run)
 
-environment: DATABASE_URL, MIGRATE_DATABASE_URL, PLUMBLINE_ADDR, PLUMBLINE_ENV, PLUMBLINE_DATA_DIR`
+environment: DATABASE_URL, MIGRATE_DATABASE_URL, PLUMBLINE_ADDR, PLUMBLINE_ENV, PLUMBLINE_DATA_DIR,
+             PLUMBLINE_MAX_UPLOAD_MB`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
@@ -92,6 +97,7 @@ type config struct {
 	Addr               string
 	Production         bool
 	DataDir            string
+	MaxUploadBytes     int64
 }
 
 func loadConfig() (config, error) {
@@ -110,6 +116,14 @@ func loadConfig() (config, error) {
 	if c.DataDir == "" {
 		c.DataDir = "data"
 	}
+	c.MaxUploadBytes = qms.DefaultMaxUploadBytes
+	if v := os.Getenv("PLUMBLINE_MAX_UPLOAD_MB"); v != "" {
+		mb, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || mb < 1 {
+			return c, fmt.Errorf("PLUMBLINE_MAX_UPLOAD_MB must be a whole number of megabytes, not %q", v)
+		}
+		c.MaxUploadBytes = mb << 20
+	}
 	switch env := os.Getenv("PLUMBLINE_ENV"); env {
 	case "", "development":
 	case "production":
@@ -118,6 +132,15 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("PLUMBLINE_ENV must be development or production, not %q", env)
 	}
 	return c, nil
+}
+
+// newService opens the evidence folder and returns the service on pool.
+func (c config) newService(pool *pgxpool.Pool) (*qms.Service, error) {
+	store, err := evidence.Open(c.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return qms.New(pool, qms.Options{Evidence: store, MaxUploadBytes: c.MaxUploadBytes}), nil
 }
 
 func (c config) requireDatabase() error {

@@ -91,12 +91,12 @@ func TestCLI_UnknownCommandShowsUsage(t *testing.T) {
 }
 
 func TestServe_AnswersThenShutsDownGracefully(t *testing.T) {
-	_, db := qmstest.New(t)
+	svc, _ := qmstest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, config{Addr: "127.0.0.1:0"}, db.App, newLogger(io.Discard, false), func(a string) { addr <- a })
+		done <- serve(ctx, config{Addr: "127.0.0.1:0"}, svc, newLogger(io.Discard, false), func(a string) { addr <- a })
 	}()
 	res, err := http.Get("http://" + <-addr + "/healthz")
 	if err != nil {

@@ -43,12 +43,16 @@ func cmdServe(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer pool.Close()
+	svc, err := cfg.newService(pool)
+	if err != nil {
+		return err
+	}
 	if *seedDemo {
-		if err := seedAndTell(ctx, qms.New(pool), stdout); err != nil {
+		if err := seedAndTell(ctx, svc, stdout); err != nil {
 			return err
 		}
 	}
-	return serve(ctx, cfg, pool, log, nil)
+	return serve(ctx, cfg, svc, log, nil)
 }
 
 // openServerPool connects as the server's role and refuses a role that could read across
@@ -67,8 +71,7 @@ func openServerPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 
 // serve runs the HTTP server until ctx ends, then drains in-flight requests. ready, if not
 // nil, is called once the listener is open.
-func serve(ctx context.Context, cfg config, pool *pgxpool.Pool, log *slog.Logger, ready func(addr string)) error {
-	svc := qms.New(pool)
+func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, ready func(addr string)) error {
 	srv := server.New(server.Config{Production: cfg.Production, SessionCleanup: 5 * time.Minute}, svc, log)
 	defer srv.Close()
 

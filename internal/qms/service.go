@@ -16,20 +16,39 @@ import (
 
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/database"
+	"github.com/plumbline/plumbline/internal/evidence"
 )
 
 // Service is the one entry point to the QMS.
 type Service struct {
 	pool *pgxpool.Pool
+	opts Options
 	// now is the clock; tests move it to check rules that depend on dates.
 	now func() time.Time
 }
 
+// Options are the service's settings beyond the database.
+type Options struct {
+	// Evidence stores uploaded files. Without it, uploads are refused.
+	Evidence *evidence.Store
+	// MaxUploadBytes is the largest file accepted (default 50 MiB).
+	MaxUploadBytes int64
+}
+
+// DefaultMaxUploadBytes is the upload limit unless configured otherwise.
+const DefaultMaxUploadBytes = 50 << 20
+
 // New returns a service on pool, which must connect as the server's role (see
 // database.CheckServerRole) so that row-level security applies.
-func New(pool *pgxpool.Pool) *Service {
-	return &Service{pool: pool, now: time.Now}
+func New(pool *pgxpool.Pool, opts Options) *Service {
+	if opts.MaxUploadBytes <= 0 {
+		opts.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	return &Service{pool: pool, opts: opts, now: time.Now}
 }
+
+// MaxUploadBytes is the largest file the service accepts.
+func (s *Service) MaxUploadBytes() int64 { return s.opts.MaxUploadBytes }
 
 // SetClock replaces the clock, for tests and for the demo seed that writes history.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

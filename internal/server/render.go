@@ -67,7 +67,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &maxBytes):
 		s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Too large",
-			"What you sent is larger than "+humanBytes(maxBytes.Limit)+", the most this page accepts.")
+			"What you sent is larger than "+qms.HumanSize(maxBytes.Limit)+", the most this page accepts.")
 		return
 	case errors.Is(err, context.Canceled):
 		return // the client went away; nobody is listening
@@ -135,12 +135,4 @@ func idParam(r *http.Request, name string) (uuid.UUID, bool) {
 func formVersion(r *http.Request) int {
 	v, _ := strconv.Atoi(r.PostFormValue("version"))
 	return v
-}
-
-func humanBytes(n int64) string {
-	const mib = 1 << 20
-	if n >= mib {
-		return strconv.FormatInt(n/mib, 10) + " MiB"
-	}
-	return strconv.FormatInt(n/1024, 10) + " KiB"
 }

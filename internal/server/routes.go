@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 		r.Route("/o/{org}", func(r chi.Router) {
 			r.Use(s.requireMember)
 			r.Get("/", s.showHome)
+			r.Get("/files/{fileID}", s.downloadFile)
 
 			r.Get("/settings/members", s.showMembers)
 			r.Post("/settings/members", s.addMember)

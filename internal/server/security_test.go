@@ -38,6 +38,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"siteID":    site.ID.String(),
 		"processID": process.ID.String(),
 		"userID":    g.Viewer.UserID.String(), // a member of globex only
+		"fileID":    storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {

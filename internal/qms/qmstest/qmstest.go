@@ -10,6 +10,7 @@ import (
 
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/database/dbtest"
+	"github.com/plumbline/plumbline/internal/evidence"
 	"github.com/plumbline/plumbline/internal/qms"
 )
 
@@ -26,7 +27,21 @@ func init() {
 func New(t testing.TB) (*qms.Service, *dbtest.DB) {
 	t.Helper()
 	db := dbtest.New(t)
-	return qms.New(db.App), db
+	store, err := evidence.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return qms.New(db.App, qms.Options{Evidence: store}), db
+}
+
+// WithUploadLimit is another service on db whose upload limit is n bytes.
+func WithUploadLimit(t testing.TB, db *dbtest.DB, n int64) *qms.Service {
+	t.Helper()
+	store, err := evidence.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return qms.New(db.App, qms.Options{Evidence: store, MaxUploadBytes: n})
 }
 
 // Org is an organisation with one member in each role.
