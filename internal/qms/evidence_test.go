@@ -64,9 +64,14 @@ func TestSignatures_RecordSignerMeaningAndHashOfWhatWasSigned(t *testing.T) {
 	org := qmstest.NewOrg(t, svc, "acme")
 	ctx := context.Background()
 	up := qmstest.Must(svc.ReceiveFile(ctx, org.QualityManager, "files", "procedure.pdf", strings.NewReader("%PDF-1.4\nQP-007 rev 3\n")))(t)
-	files, sig, err := svc.SignAndAttachForTest(ctx, org.QualityManager, []qms.Upload{up}, uuid.New(), qmstest.Password)
+	entity := uuid.New()
+	files, sig, err := svc.SignAndAttachForTest(ctx, org.QualityManager, []qms.Upload{up}, entity, qmstest.Password)
 	if err != nil {
 		t.Fatal(err)
+	}
+	listed := qmstest.Must(svc.Signatures(ctx, org.Viewer, "test", entity))(t)
+	if len(listed) != 1 || listed[0].ID != sig.ID {
+		t.Fatalf("listed %+v", listed)
 	}
 	if sig.SignerName != org.QualityManager.Name || sig.Meaning != "approved" || sig.SignedAt.IsZero() {
 		t.Fatalf("signature %+v", sig)

@@ -103,6 +103,17 @@ func recordSignature(ctx context.Context, tx pgx.Tx, a Actor, entityType string,
 	})
 }
 
+// Signatures lists the signatures on one thing of the actor's organisation, oldest first.
+func (s *Service) Signatures(ctx context.Context, a Actor, entityType string, entityID uuid.UUID) ([]Signature, error) {
+	var out []Signature
+	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		var err error
+		out, err = signaturesOf(ctx, tx, a.OrgID, entityType, entityID)
+		return err
+	})
+	return out, err
+}
+
 // signaturesOf lists the signatures on one thing, oldest first.
 func signaturesOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, entityType string, entityID uuid.UUID) ([]Signature, error) {
 	rows, err := tx.Query(ctx, `SELECT `+signatureColumns+` FROM signatures

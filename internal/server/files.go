@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/plumbline/plumbline/internal/qms"
 )
@@ -47,6 +48,19 @@ type uploadForm struct {
 	Uploads map[string][]qms.Upload
 }
 
+// uploadDeadline is how long a request that carries files may take to arrive: a large file
+// over a slow line takes a while, and the server's general read timeout is shorter.
+const uploadDeadline = time.Hour
+
+// allowUpload lifts a request's body limit to the service's upload limit (plus room for the
+// form's other fields) and gives it a longer read deadline.
+func (s *Server) allowUpload(w http.ResponseWriter, r *http.Request) {
+	if raw, ok := r.Context().Value(keyRawBody).(io.ReadCloser); ok {
+		r.Body = http.MaxBytesReader(w, raw, s.svc.MaxUploadBytes()+1<<20)
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadDeadline))
+}
+
 // maxFieldBytes bounds each text field of a multipart form.
 const maxFieldBytes = 64 << 10
 
@@ -55,7 +69,8 @@ const maxFieldBytes = 64 << 10
 // refused file (too large, of the wrong kind) stops the reading with the service's error,
 // whose field names the file input; the fields read until then are returned with it, which is
 // why forms put their file inputs last.
-func (s *Server) readUploadForm(r *http.Request, a qms.Actor) (uploadForm, error) {
+func (s *Server) readUploadForm(w http.ResponseWriter, r *http.Request, a qms.Actor) (uploadForm, error) {
+	s.allowUpload(w, r)
 	f := uploadForm{Values: url.Values{}, Uploads: map[string][]qms.Upload{}}
 	mr, err := r.MultipartReader()
 	if err != nil {

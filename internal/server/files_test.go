@@ -85,7 +85,7 @@ func TestReadUploadForm_StreamsLargeFilesAndKeepsFields(t *testing.T) {
 	}()
 	req := httptest.NewRequest(http.MethodPost, "/", pr)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	form, err := h.server.readUploadForm(req, h.acme.Admin)
+	form, err := h.server.readUploadForm(httptest.NewRecorder(), req, h.acme.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestReadUploadForm_ARefusedFileNamesItsFieldAndKeepsEarlierFields(t *testin
 	_ = mw.Close()
 	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body.String()))
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	form, err := h.server.readUploadForm(req, h.acme.Admin)
+	form, err := h.server.readUploadForm(httptest.NewRecorder(), req, h.acme.Admin)
 	if qms.FieldErrors(err)["files"] == "" || form.Values.Get("title") != "Kept" {
 		t.Fatalf("got %v, fields %v", err, form.Values)
 	}

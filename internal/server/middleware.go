@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -163,8 +162,8 @@ func (s *Server) refuseCrossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
-// limitBody bounds what a request may send. Routes that take files lift the bound to the
-// upload limit with allowUploads, which needs the unwrapped body kept here.
+// limitBody bounds what a request may send. Handlers that take files lift the bound to the
+// upload limit (readUploadForm), which needs the unwrapped body kept here.
 func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -173,22 +172,6 @@ func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyRawBody, raw)))
 		})
 	}
-}
-
-// uploadDeadline is how long a request that carries files may take to arrive: a large file
-// over a slow line takes a while, and the server's general read timeout is shorter.
-const uploadDeadline = time.Hour
-
-// allowUploads lets a route receive files up to the service's upload limit (plus room for the
-// form's other fields), with a longer read deadline.
-func (s *Server) allowUploads(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if raw, ok := r.Context().Value(keyRawBody).(io.ReadCloser); ok {
-			r.Body = http.MaxBytesReader(w, raw, s.svc.MaxUploadBytes()+1<<20)
-		}
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadDeadline))
-		next.ServeHTTP(w, r)
-	})
 }
 
 // loadSession loads the session (scs) and marks the request as having one.
