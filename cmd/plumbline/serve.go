@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/plumbline/plumbline/internal/database"
+	"github.com/plumbline/plumbline/internal/jobs"
 	"github.com/plumbline/plumbline/internal/qms"
 	"github.com/plumbline/plumbline/internal/server"
 )
@@ -72,8 +73,25 @@ func openServerPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // serve runs the HTTP server until ctx ends, then drains in-flight requests. ready, if not
 // nil, is called once the listener is open.
 func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, ready func(addr string)) error {
-	srv := server.New(server.Config{Production: cfg.Production, SessionCleanup: 5 * time.Minute}, svc, log)
+	// Expired sessions are swept by the housekeeping job, not by a ticker in each instance.
+	srv := server.New(server.Config{Production: cfg.Production}, svc, log)
 	defer srv.Close()
+
+	runner, err := jobs.New(svc.Pool(), svc, log)
+	if err != nil {
+		return err
+	}
+	// The runner lives until it is stopped below, after the last request has been answered.
+	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("starting background jobs: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := runner.Stop(stopCtx); err != nil {
+			log.Warn("stopping background jobs", "error", err)
+		}
+	}()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

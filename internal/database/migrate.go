@@ -40,6 +40,7 @@ func OpenMigrator(url string, w io.Writer) (*Migrator, error) {
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations.FS,
 		goose.WithSessionLocker(locker),
+		goose.WithGoMigrations(goMigrations()...),
 		goose.WithSlog(slog.New(slog.NewTextHandler(w, nil))),
 	)
 	if err != nil {

@@ -24,6 +24,9 @@ var globalTables = []string{
 	"sessions",         // a session exists before an organisation is chosen
 	"sign_in_throttle", // per account and address, before any organisation
 	"iso_clauses",      // ISO 9001 reference data, the same for everyone
+	// The job queue (River): a job carries its organisation in its arguments and its worker
+	// works in a transaction scoped to that organisation.
+	"river_job", "river_leader", "river_migration", "river_notification", "river_queue",
 }
 
 // TestSchema_EveryTenantTableIsIsolated reads the catalog, so tables added by later

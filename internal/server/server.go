@@ -20,7 +20,8 @@ type Config struct {
 	Production bool
 	// MaxFormBytes bounds the body of ordinary form posts.
 	MaxFormBytes int64
-	// SessionCleanup is how often expired sessions are deleted; 0 disables it (tests).
+	// SessionCleanup is how often this instance deletes expired sessions itself; 0 (the
+	// default) leaves it to the housekeeping job, which runs once for all instances.
 	SessionCleanup time.Duration
 }
 

@@ -90,10 +90,11 @@ func AdminURL() string {
 	return DefaultAdminURL
 }
 
-// MigrationsHash identifies the current set of migrations: the template is rebuilt when any
-// migration changes, and different checkouts on one server keep separate templates.
+// MigrationsHash identifies the current set of migrations (SQL files and Go migrations): the
+// template is rebuilt when any migration changes, and different checkouts on one server keep separate templates.
 func MigrationsHash() (string, error) {
 	h := sha256.New()
+	h.Write([]byte(database.GoMigrationsFingerprint()))
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
