@@ -65,7 +65,7 @@ type ChartLayout struct {
 // Margins around the plot area leave room for the axis labels.
 const (
 	chartMarginLeft   = 56
-	chartMarginRight  = 16
+	chartMarginRight  = 32
 	chartMarginTop    = 14
 	chartMarginBottom = 30
 )

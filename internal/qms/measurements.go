@@ -137,8 +137,9 @@ type MeasurementInput struct {
 
 // RecordMeasurement records an objective's value for one period. A period that already has
 // a value is refused: that value is corrected, never silently replaced.
-func (s *Service) RecordMeasurement(ctx context.Context, a Actor, objectiveID uuid.UUID, in MeasurementInput) (Measurement, error) {
+func (s *Service) RecordMeasurement(ctx context.Context, a Actor, objectiveID uuid.UUID, in MeasurementInput) (MeasurementWithObjective, error) {
 	var m Measurement
+	var res MeasurementWithObjective
 	err := s.write(ctx, a, func(tx pgx.Tx) error {
 		o, err := getObjective(ctx, tx, a.OrgID, objectiveID, true)
 		if err != nil {
@@ -169,9 +170,14 @@ func (s *Service) RecordMeasurement(ctx context.Context, a Actor, objectiveID uu
 			return err
 		}
 		summary := "Recorded " + o.Frequency.PeriodLabel(period) + " for " + o.Title + ": " + FormatQuantity(value, o.Unit)
-		return s.afterMeasurement(ctx, tx, a, o, "objective.measurement_record", summary, nil, entryOf(o, m, ""), m.ID)
+		if err := s.afterMeasurement(ctx, tx, a, o, "objective.measurement_record", summary, nil, entryOf(o, m, ""), m.ID); err != nil {
+			return err
+		}
+		res.Measurement, res.CanCorrect = m, true
+		res.Objective, err = getObjective(ctx, tx, a.OrgID, o.ID, false)
+		return err
 	})
-	return m, err
+	return res, err
 }
 
 // afterMeasurement re-derives the objective's status and writes the trail entry of a change
@@ -249,11 +255,27 @@ type MeasurementCorrection struct {
 	Reason string
 }
 
-// MeasurementWithObjective is a measurement with the objective it belongs to.
+// MeasurementWithObjective is a measurement with the objective it belongs to (after the
+// change, when a use case returns it).
 type MeasurementWithObjective struct {
 	Objective   Objective
 	Measurement Measurement
-	CanCorrect  bool
+	// CanCorrect says whether the viewer may correct the value.
+	CanCorrect bool
+}
+
+// MayRecordMeasurements tells whether the actor may record values of an objective now, before
+// a form that takes a file is read: the answer is not found, forbidden, a conflict (archived,
+// computed) or nil.
+func (s *Service) MayRecordMeasurements(ctx context.Context, a Actor, objectiveID uuid.UUID) error {
+	o, err := s.Objective(ctx, a, objectiveID)
+	if err != nil {
+		return err
+	}
+	if err := mayRecord(a, o); err != nil {
+		return err
+	}
+	return acceptsValues(o, OriginImport)
 }
 
 // Measurement loads one measurement of an objective, for its correction page.
@@ -273,8 +295,9 @@ func (s *Service) Measurement(ctx context.Context, a Actor, objectiveID, id uuid
 
 // CorrectMeasurement changes a recorded value. version is the one the corrector loaded; the
 // reason is required and kept in the audit trail with the earlier value.
-func (s *Service) CorrectMeasurement(ctx context.Context, a Actor, objectiveID, id uuid.UUID, version int, in MeasurementCorrection) (Measurement, error) {
+func (s *Service) CorrectMeasurement(ctx context.Context, a Actor, objectiveID, id uuid.UUID, version int, in MeasurementCorrection) (MeasurementWithObjective, error) {
 	var after Measurement
+	var res MeasurementWithObjective
 	err := s.write(ctx, a, func(tx pgx.Tx) error {
 		o, err := getObjective(ctx, tx, a.OrgID, objectiveID, true)
 		if err != nil {
@@ -321,10 +344,15 @@ func (s *Service) CorrectMeasurement(ctx context.Context, a Actor, objectiveID, 
 		}
 		summary := "Corrected " + o.Frequency.PeriodLabel(before.PeriodStart) + " of " + o.Title + " from " +
 			FormatQuantity(before.Value, o.Unit) + " to " + FormatQuantity(value, o.Unit) + ": " + reason
-		return s.afterMeasurement(ctx, tx, a, o, "objective.measurement_correct", summary,
-			entryOf(o, before, ""), entryOf(o, after, reason), id)
+		if err := s.afterMeasurement(ctx, tx, a, o, "objective.measurement_correct", summary,
+			entryOf(o, before, ""), entryOf(o, after, reason), id); err != nil {
+			return err
+		}
+		res.Measurement, res.CanCorrect = after, true
+		res.Objective, err = getObjective(ctx, tx, a.OrgID, o.ID, false)
+		return err
 	})
-	return after, err
+	return res, err
 }
 
 // ObjectiveDetail is everything the objective's page shows.
@@ -470,6 +498,9 @@ type csvRow struct {
 // that already have a value are refused, never overwritten. The file is kept as evidence and
 // linked from each value it brought.
 func (s *Service) ImportMeasurements(ctx context.Context, a Actor, objectiveID uuid.UUID, up Upload) (ImportResult, error) {
+	if up.SHA256 == "" {
+		return ImportResult{}, invalidField("file", "Choose the CSV file to import.")
+	}
 	mediaType, _, _ := mime.ParseMediaType(up.ContentType)
 	if mediaType != "text/csv" && mediaType != "text/plain" {
 		return ImportResult{}, invalidField("file", up.Filename+" is not a CSV file. Save the spreadsheet as CSV (comma-separated values) and upload that.")

@@ -308,15 +308,19 @@ func FormatNumber(v float64) string {
 	return s
 }
 
-// FormatQuantity writes a value with its unit: "96.5%", "2 complaints".
+// FormatQuantity writes a value with its unit: "96.5%", "2 complaints", "1 complaint".
+// Units are typed as plurals ("complaints", "days"), so exactly one drops the final s.
 func FormatQuantity(v float64, unit string) string {
-	switch unit {
-	case "":
-		return FormatNumber(v)
-	case "%":
-		return FormatNumber(v) + "%"
+	n := FormatNumber(v)
+	switch {
+	case unit == "":
+		return n
+	case unit == "%":
+		return n + "%"
+	case (n == "1" || n == "-1") && len(unit) > 2 && strings.HasSuffix(unit, "s") && !strings.HasSuffix(unit, "ss"):
+		return n + " " + strings.TrimSuffix(unit, "s")
 	}
-	return FormatNumber(v) + " " + unit
+	return n + " " + unit
 }
 
 // parseNumber reads a number as people type it, allowing a trailing % and thousands

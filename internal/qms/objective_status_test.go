@@ -47,7 +47,7 @@ func TestAssessStatus_FromMeasurementsAndDirection(t *testing.T) {
 		{"at most: falling is improvement, not a warning", atMost1_5, series(1.4, 1.3, 1.1), qms.StatusOnTrack, "meets"},
 		{"at most: a miss of the tolerance despite binary rounding is at risk", atMost1_5, series(1.8), qms.StatusAtRisk, "by 0.3%"},
 		{"at most: beyond the tolerance is off track", atMost1_5, series(1.4, 1.9, 2.4), qms.StatusOffTrack, "2.4% misses the target (at most 1.5%) by 0.9%"},
-		{"without a tolerance any miss is off track", atMost2, series(3), qms.StatusOffTrack, "Jan 2026: 3 complaints misses the target (at most 2 complaints) by 1 complaints."},
+		{"without a tolerance any miss is off track", atMost2, series(3), qms.StatusOffTrack, "Jan 2026: 3 complaints misses the target (at most 2 complaints) by 1 complaint."},
 		{"negative targets and values work the same way", atLeastMinus5, series(-3, -4, -5.5), qms.StatusAtRisk, "misses the target (at least -5) by 0.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -78,6 +78,16 @@ type ObjectiveInput struct {
 	ReviewDate  string
 }
 
+// NewObjectiveDefaults is what a new objective's form starts with: clause 6.2, monthly,
+// higher is better, running from the first of next month for a year.
+func (s *Service) NewObjectiveDefaults() ObjectiveInput {
+	start := Monthly.Next(Monthly.PeriodOf(s.now()))
+	return ObjectiveInput{
+		Clause: "6.2", Direction: AtLeast, Frequency: Monthly, Source: SourceManual, Tolerance: "0",
+		StartDate: start.Format("2006-01-02"), ReviewDate: start.AddDate(1, 0, -1).Format("2006-01-02"),
+	}
+}
+
 // objectiveValues is ObjectiveInput read and checked.
 type objectiveValues struct {
 	ObjectiveInput

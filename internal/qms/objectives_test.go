@@ -49,7 +49,7 @@ func (f objectiveFixture) create(t *testing.T, in qms.ObjectiveInput) qms.Object
 
 func (f objectiveFixture) record(t *testing.T, a qms.Actor, o qms.Objective, period, value string) qms.Measurement {
 	t.Helper()
-	return qmstest.Must(f.svc.RecordMeasurement(context.Background(), a, o.ID, qms.MeasurementInput{Period: period, Value: value}))(t)
+	return qmstest.Must(f.svc.RecordMeasurement(context.Background(), a, o.ID, qms.MeasurementInput{Period: period, Value: value}))(t).Measurement
 }
 
 func (f objectiveFixture) status(t *testing.T, o qms.Objective) qms.Objective {
@@ -222,7 +222,7 @@ func TestMeasurements_ACorrectionNeedsTheCurrentVersionAndAReasonAndIsKeptInTheT
 		t.Fatalf("a correction that changes nothing: %v", err)
 	}
 	fixed := qmstest.Must(f.svc.CorrectMeasurement(ctx, f.org.QualityManager, o.ID, m.ID, m.Version,
-		qms.MeasurementCorrection{Value: "1.8", Reason: "Late NCR bookings for batch 2291"}))(t)
+		qms.MeasurementCorrection{Value: "1.8", Reason: "Late NCR bookings for batch 2291"}))(t).Measurement
 	if fixed.Value != 1.8 || fixed.Version != m.Version+1 || fixed.CorrectedByName == nil {
 		t.Fatalf("corrected: %+v", fixed)
 	}
