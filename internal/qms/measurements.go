@@ -367,7 +367,8 @@ type ObjectiveDetail struct {
 	// Missing are the periods that have ended since the objective started without a value.
 	Missing []time.Time
 	// NextPeriod is the period the "record a value" form offers: the current period if it
-	// has no value yet, otherwise the most recent missing one.
+	// has no value yet, otherwise the most recent missing one; zero when every period that
+	// has begun has a value.
 	NextPeriod time.Time
 	// ComputedBy is the computed source of a computed objective.
 	ComputedBy *ComputedSource
@@ -444,8 +445,10 @@ func gaps(o Objective, ms []Measurement, now time.Time) (missing []time.Time, ne
 			missing = append(missing, p)
 		}
 	}
-	next = current
-	if have[current] && len(missing) > 0 {
+	switch {
+	case !have[current]:
+		next = current
+	case len(missing) > 0:
 		next = missing[len(missing)-1]
 	}
 	return missing, next

@@ -128,7 +128,7 @@ func (s *Server) renderObjective(w http.ResponseWriter, r *http.Request, status 
 		s.fail(w, r, err)
 		return
 	}
-	if m.Period == "" && m.Errors == nil {
+	if m.Period == "" && m.Errors == nil && !d.NextPeriod.IsZero() {
 		m.Period = d.Frequency.PeriodCode(d.NextPeriod)
 	}
 	s.render(w, r, status, templates.ObjectiveView(templates.ObjectivePage{
