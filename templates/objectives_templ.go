@@ -84,9 +84,9 @@ func ObjectiveOptionsOf(c qms.ObjectiveChoices) ObjectiveOptions {
 		o.Clauses = append(o.Clauses, Option{Value: cl.Number, Label: cl.Number + " " + cl.Title})
 	}
 	for _, d := range qms.Directions {
-		o.Directions = append(o.Directions, Option{Value: string(d), Label: "At least the target (higher is better)"})
+		o.Directions = append(o.Directions, Option{Value: string(d), Label: "At least (higher is better)"})
 		if d == qms.AtMost {
-			o.Directions[len(o.Directions)-1].Label = "At most the target (lower is better)"
+			o.Directions[len(o.Directions)-1].Label = "At most (lower is better)"
 		}
 	}
 	for _, f := range qms.Frequencies {
@@ -2011,6 +2011,25 @@ func ObjectiveView(p ObjectivePage) templ.Component {
 	})
 }
 
+// typedQuantity writes a value as typed with its unit: "98.4%", "3 complaints".
+func typedQuantity(value, unit string) string {
+	value = strings.TrimSpace(value)
+	switch {
+	case unit == "" || strings.HasSuffix(value, unit):
+		return value
+	case unit == "%":
+		return value + "%"
+	}
+	return value + " " + unit
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
 func unitSuffix(unit string) string {
 	if unit == "" {
 		return ""
@@ -2065,7 +2084,7 @@ func MeasurementView(p MeasurementPage) templ.Component {
 			var templ_7745c5c3_Var86 templ.SafeURL
 			templ_7745c5c3_Var86, templ_7745c5c3_Err = templ.JoinURLErrs(OrgURL(slug, "objectives", o.ID.String()))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 645, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 664, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var86))
 			if templ_7745c5c3_Err != nil {
@@ -2083,7 +2102,7 @@ func MeasurementView(p MeasurementPage) templ.Component {
 				var templ_7745c5c3_Var87 string
 				templ_7745c5c3_Var87, templ_7745c5c3_Err = templ.JoinStringErrs(qms.FormatQuantity(p.Theirs.Value, o.Unit))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 651, Col: 90}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 670, Col: 90}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var87))
 				if templ_7745c5c3_Err != nil {
@@ -2094,9 +2113,9 @@ func MeasurementView(p MeasurementPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var88 string
-				templ_7745c5c3_Var88, templ_7745c5c3_Err = templ.JoinStringErrs(p.Theirs.Note)
+				templ_7745c5c3_Var88, templ_7745c5c3_Err = templ.JoinStringErrs(orDash(p.Theirs.Note))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 652, Col: 59}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 671, Col: 67}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var88))
 				if templ_7745c5c3_Err != nil {
@@ -2114,7 +2133,7 @@ func MeasurementView(p MeasurementPage) templ.Component {
 					var templ_7745c5c3_Var89 string
 					templ_7745c5c3_Var89, templ_7745c5c3_Err = templ.JoinStringErrs(*p.Theirs.CorrectedByName)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 654, Col: 58}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 673, Col: 58}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var89))
 					if templ_7745c5c3_Err != nil {
@@ -2127,7 +2146,7 @@ func MeasurementView(p MeasurementPage) templ.Component {
 					var templ_7745c5c3_Var90 string
 					templ_7745c5c3_Var90, templ_7745c5c3_Err = templ.JoinStringErrs(DateTime(*p.Theirs.CorrectedAt))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 654, Col: 95}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 673, Col: 95}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var90))
 					if templ_7745c5c3_Err != nil {
@@ -2143,20 +2162,11 @@ func MeasurementView(p MeasurementPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var91 string
-				templ_7745c5c3_Var91, templ_7745c5c3_Err = templ.JoinStringErrs(p.Form.Value)
+				templ_7745c5c3_Var91, templ_7745c5c3_Err = templ.JoinStringErrs(typedQuantity(p.Form.Value, o.Unit))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 656, Col: 58}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 675, Col: 81}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var91))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var92 string
-				templ_7745c5c3_Var92, templ_7745c5c3_Err = templ.JoinStringErrs(unitSuffix(o.Unit))
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 656, Col: 80}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var92))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2169,12 +2179,12 @@ func MeasurementView(p MeasurementPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var93 string
-				templ_7745c5c3_Var93, templ_7745c5c3_Err = templ.JoinStringErrs(qms.FormatQuantity(m.Value, o.Unit))
+				var templ_7745c5c3_Var92 string
+				templ_7745c5c3_Var92, templ_7745c5c3_Err = templ.JoinStringErrs(qms.FormatQuantity(m.Value, o.Unit))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 661, Col: 68}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 680, Col: 68}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var93))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var92))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2182,12 +2192,12 @@ func MeasurementView(p MeasurementPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var94 string
-				templ_7745c5c3_Var94, templ_7745c5c3_Err = templ.JoinStringErrs(m.RecordedByName)
+				var templ_7745c5c3_Var93 string
+				templ_7745c5c3_Var93, templ_7745c5c3_Err = templ.JoinStringErrs(m.RecordedByName)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 662, Col: 46}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 681, Col: 46}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var94))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var93))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2195,12 +2205,12 @@ func MeasurementView(p MeasurementPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var95 string
-				templ_7745c5c3_Var95, templ_7745c5c3_Err = templ.JoinStringErrs(DateTime(m.RecordedAt))
+				var templ_7745c5c3_Var94 string
+				templ_7745c5c3_Var94, templ_7745c5c3_Err = templ.JoinStringErrs(DateTime(m.RecordedAt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 662, Col: 74}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 681, Col: 74}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var95))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var94))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2222,12 +2232,12 @@ func MeasurementView(p MeasurementPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var96 templ.SafeURL
-				templ_7745c5c3_Var96, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(Path(slug, "objectives", o.ID.String(), "measurements", m.ID.String())))
+				var templ_7745c5c3_Var95 templ.SafeURL
+				templ_7745c5c3_Var95, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(Path(slug, "objectives", o.ID.String(), "measurements", m.ID.String())))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 667, Col: 117}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 686, Col: 117}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var96))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var95))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -2235,12 +2245,12 @@ func MeasurementView(p MeasurementPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var97 string
-				templ_7745c5c3_Var97, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(p.Form.Version))
+				var templ_7745c5c3_Var96 string
+				templ_7745c5c3_Var96, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(p.Form.Version))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 668, Col: 76}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/objectives.templ`, Line: 687, Col: 76}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var97))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var96))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
