@@ -285,3 +285,28 @@ func TestImport_TemplateDownloadAndAllOrNothingUpload(t *testing.T) {
 		t.Fatalf("no file:\n%s", clip(res.body))
 	}
 }
+
+func TestComputedObjectives_AreComputedFromTheirPageNotTyped(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	o, _ := objectiveIn(t, h)
+	qmstest.Must(h.svc.RecordMeasurement(ctx, h.acme.ProcessOwner, o.ID, qms.MeasurementInput{Period: "2026-01", Value: "96"}))(t)
+	meta := qmstest.Must(h.svc.CreateObjective(ctx, h.acme.QualityManager, qms.ObjectiveInput{
+		Title: "Objectives on track", OwnerID: h.acme.QualityManager.UserID, ProcessID: o.ProcessID, TargetValue: "80", Unit: "%",
+		Direction: qms.AtLeast, Frequency: qms.Quarterly, Source: qms.SourceObjectivesOnTrack, StartDate: "2026-01-01", ReviewDate: "2026-12-31",
+	}))(t)
+	href := "/o/acme/objectives/" + meta.ID.String()
+	qm := h.signedIn(h.acme, auth.RoleQualityManager)
+	page := qm.get(href).wantStatus(http.StatusOK)
+	if page.count("#record") != 0 || page.count("#import") != 0 || page.count("#compute form") != 1 {
+		t.Fatal("a computed objective offers typing or importing values, or no way to compute them")
+	}
+	h.signedIn(h.acme, auth.RoleViewer).post(href+"/measurements/compute", nil).wantStatus(http.StatusForbidden)
+	qm.post(href+"/measurements", url.Values{"period": {"2026-Q1"}, "value": {"100"}}).wantStatus(http.StatusConflict)
+	qm.post(href+"/measurements/compute", nil).wantRedirect(href)
+	page = qm.get(href)
+	if !strings.Contains(page.text(".flash"), "Computed:") || !strings.Contains(page.text("#measurements"), "Q1 2026") ||
+		!strings.Contains(page.text("#measurements"), "100%") {
+		t.Fatalf("after computing: %q\n%s", page.text(".flash"), page.text("#measurements"))
+	}
+}
