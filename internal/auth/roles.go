@@ -54,11 +54,16 @@ const (
 	PermManageStructure
 	// PermViewAuditTrail: read who changed what.
 	PermViewAuditTrail
+	// PermManageObjectives: set quality objectives (ISO 9001 6.2), their targets and owners.
+	PermManageObjectives
+	// PermRecordMeasurements: record and correct the measurements of any objective. An
+	// objective's owner may do so for their own objective without it (see qms.mayRecord).
+	PermRecordMeasurements
 )
 
 var grants = map[Role][]Permission{
-	RoleAdmin:          {PermManageMembers, PermManageStructure, PermViewAuditTrail},
-	RoleQualityManager: {PermViewAuditTrail},
+	RoleAdmin:          {PermManageMembers, PermManageStructure, PermViewAuditTrail, PermManageObjectives, PermRecordMeasurements},
+	RoleQualityManager: {PermViewAuditTrail, PermManageObjectives, PermRecordMeasurements},
 	RoleProcessOwner:   {},
 	RoleAuditor:        {},
 	RoleViewer:         {},

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -206,4 +207,37 @@ func outputDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// clickLinkAndWait follows the link whose text is exactly text and waits for the page.
+func (b *browser) clickLinkAndWait(text string) {
+	b.t.Helper()
+	xpath := chromedp.Search(`//a[normalize-space()=` + xpathString(text) + `]`)
+	if _, err := chromedp.Run(b.ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(xpath))); err != nil {
+		b.t.Fatalf("following the link %q: %v", text, err)
+	}
+}
+
+// xpathString quotes s for an XPath expression.
+func xpathString(s string) string {
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	return `"` + s + `"`
+}
+
+// count is how many elements match a CSS selector now (zero included; it does not wait).
+func (b *browser) count(selector string) int {
+	b.t.Helper()
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(selector)+`).length`))
+	if err != nil {
+		b.t.Fatalf("counting %s: %v", selector, err)
+	}
+	return n
+}
+
+// jsString writes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -94,6 +94,8 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"site", "Sites"},
 	{"process", "Processes"},
 	{"user", "User accounts"},
+	{"objective", "Quality objectives"},
+	{"objective_measurement", "Objective measurements"},
 }
 
 // AuditTrail lists the organisation's trail, newest first, with keyset pagination.

@@ -59,6 +59,21 @@ func (s *Server) routes() http.Handler {
 			r.Post("/settings/processes/{processID}/restore", s.restoreProcess)
 
 			r.Get("/settings/audit-trail", s.showAuditTrail)
+
+			r.Get("/objectives", s.showObjectives)
+			r.Get("/objectives/new", s.newObjective)
+			r.Post("/objectives", s.createObjective)
+			r.Get("/objectives/{objectiveID}", s.showObjective)
+			r.Post("/objectives/{objectiveID}", s.updateObjective)
+			r.Get("/objectives/{objectiveID}/edit", s.editObjective)
+			r.Post("/objectives/{objectiveID}/archive", s.archiveObjective)
+			r.Post("/objectives/{objectiveID}/restore", s.restoreObjective)
+			r.Post("/objectives/{objectiveID}/measurements", s.recordMeasurement)
+			r.Get("/objectives/{objectiveID}/measurements/template.csv", s.measurementTemplate)
+			r.Post("/objectives/{objectiveID}/measurements/import", s.importMeasurements)
+			r.Post("/objectives/{objectiveID}/measurements/compute", s.computeMeasurements)
+			r.Get("/objectives/{objectiveID}/measurements/{measurementID}", s.showMeasurement)
+			r.Post("/objectives/{objectiveID}/measurements/{measurementID}", s.correctMeasurement)
 		})
 	})
 

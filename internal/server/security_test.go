@@ -34,11 +34,22 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	objective, err := h.svc.CreateObjective(ctx, g.Admin, qms.ObjectiveInput{Title: "Springfield output", OwnerID: g.ProcessOwner.UserID,
+		ProcessID: process.ID, TargetValue: "95", Direction: qms.AtLeast, Frequency: qms.Monthly, StartDate: "2026-01-01", ReviewDate: "2026-12-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	measurement, err := h.svc.RecordMeasurement(ctx, g.Admin, objective.ID, qms.MeasurementInput{Period: "2026-01", Value: "96"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	foreign := map[string]string{
-		"siteID":    site.ID.String(),
-		"processID": process.ID.String(),
-		"userID":    g.Viewer.UserID.String(), // a member of globex only
-		"fileID":    storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
+		"siteID":        site.ID.String(),
+		"processID":     process.ID.String(),
+		"objectiveID":   objective.ID.String(),
+		"measurementID": measurement.Measurement.ID.String(),
+		"userID":        g.Viewer.UserID.String(), // a member of globex only
+		"fileID":        storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
