@@ -208,11 +208,12 @@ type DocumentTypesPage struct {
 
 // DocumentTypeForm is one type's form as typed.
 type DocumentTypeForm struct {
-	Name    string
-	Prefix  string
-	Version int
-	Alert   string
-	Errors  FieldErrors
+	Name       string
+	Prefix     string
+	NextNumber string
+	Version    int
+	Alert      string
+	Errors     FieldErrors
 }
 
 // RenderMarkdown is a document's text as safe HTML.

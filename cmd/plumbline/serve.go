@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/plumbline/plumbline/internal/database"
+	"github.com/plumbline/plumbline/internal/jobs"
 	"github.com/plumbline/plumbline/internal/qms"
 	"github.com/plumbline/plumbline/internal/server"
 )
@@ -69,6 +70,10 @@ func openServerPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
+// dueVersionsInterval is how often approved document versions whose effective day has come
+// are put in force (also once at start).
+const dueVersionsInterval = 10 * time.Minute
+
 // serve runs the HTTP server until ctx ends, then drains in-flight requests. ready, if not
 // nil, is called once the listener is open.
 func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, ready func(addr string)) error {
@@ -91,6 +96,13 @@ func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
+	go jobs.Every(ctx, log, "make due document versions effective", dueVersionsInterval, func(ctx context.Context) error {
+		n, err := svc.MakeDueVersionsEffective(ctx)
+		if n > 0 {
+			log.Info("document versions took effect on their chosen day", "count", n)
+		}
+		return err
+	})
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "production", cfg.Production)
 	if ready != nil {
 		ready(ln.Addr().String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -25,12 +26,17 @@ type DocumentType struct {
 }
 
 // NextDocumentNumber is the number the next document of this type will get.
-func (t DocumentType) NextDocumentNumber() string { return formatDocumentNumber(t.Prefix, t.NextNumber) }
+func (t DocumentType) NextDocumentNumber() string {
+	return formatDocumentNumber(t.Prefix, t.NextNumber)
+}
 
 // DocumentTypeInput is what an admin may change about a type.
 type DocumentTypeInput struct {
 	Name   string
 	Prefix string
+	// NextNumber moves the counter forward, e.g. to carry on from a paper register; 0 leaves
+	// it. It never moves back, so no number is given out twice.
+	NextNumber int
 }
 
 var prefixPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,7}$`)
@@ -89,8 +95,15 @@ func (s *Service) UpdateDocumentType(ctx context.Context, a Actor, id uuid.UUID,
 		if before.Version != version {
 			return staleEdit("document type")
 		}
-		rows, err = tx.Query(ctx, `UPDATE document_types SET name = $3, prefix = $4, version = version + 1, updated_at = now()
-			WHERE tenant_id = $1 AND id = $2 RETURNING `+documentTypeColumns, a.OrgID, id, in.Name, in.Prefix)
+		next := before.NextNumber
+		if in.NextNumber != 0 && in.NextNumber != next {
+			if in.NextNumber < next || in.NextNumber > 99999 {
+				return invalidField("next_number", "Numbers given out are never reused: choose "+strconv.Itoa(next)+" or higher (at most 99999).")
+			}
+			next = in.NextNumber
+		}
+		rows, err = tx.Query(ctx, `UPDATE document_types SET name = $3, prefix = $4, next_number = $5, version = version + 1, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2 RETURNING `+documentTypeColumns, a.OrgID, id, in.Name, in.Prefix, next)
 		if err != nil {
 			return err
 		}
@@ -101,8 +114,11 @@ func (s *Service) UpdateDocumentType(ctx context.Context, a Actor, id uuid.UUID,
 			return err
 		}
 		summary := "Updated document type " + after.Name
-		if before.Prefix != after.Prefix {
+		switch {
+		case before.Prefix != after.Prefix:
 			summary = "Changed the prefix of " + after.Name + " from " + before.Prefix + " to " + after.Prefix
+		case before.NextNumber != after.NextNumber:
+			summary = after.Name + " numbering continues from " + after.NextDocumentNumber()
 		}
 		return record(ctx, tx, a, change{
 			Action: "document_type.update", EntityType: "document_type", EntityID: id.String(),

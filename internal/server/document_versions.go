@@ -514,8 +514,10 @@ func (s *Server) updateDocumentType(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := actorFrom(r.Context())
-	f := templates.DocumentTypeForm{Name: r.PostFormValue("name"), Prefix: r.PostFormValue("prefix"), Version: formVersion(r)}
-	t, err := s.svc.UpdateDocumentType(r.Context(), a, id, f.Version, qms.DocumentTypeInput{Name: f.Name, Prefix: f.Prefix})
+	f := templates.DocumentTypeForm{Name: r.PostFormValue("name"), Prefix: r.PostFormValue("prefix"),
+		NextNumber: r.PostFormValue("next_number"), Version: formVersion(r)}
+	next, _ := strconv.Atoi(strings.TrimSpace(f.NextNumber)) // unreadable: leave the counter
+	t, err := s.svc.UpdateDocumentType(r.Context(), a, id, f.Version, qms.DocumentTypeInput{Name: f.Name, Prefix: f.Prefix, NextNumber: next})
 	if err != nil {
 		status, shown := editRefusal(err)
 		if !shown {
