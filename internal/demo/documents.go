@@ -349,8 +349,6 @@ var demoDocuments = []demoDoc{
 		history: []demoVersion{
 			{950, "First issue", qp006("12 months")},
 		},
-		next:      &demoVersion{daysAgo: 4, summary: "Micrometers in daily use now calibrated every six months", body: qp006("6 months for micrometers in daily use, 12 months for everything else")},
-		nextState: qms.VersionApproved,
 	},
 	{
 		kind: "procedure", title: "Control of nonconforming output", process: "Inspection & testing", owner: priya, approver: helen,
@@ -368,6 +366,9 @@ var demoDocuments = []demoDoc{
 		history: []demoVersion{
 			{870, "First issue", qp008},
 		},
+		next: &demoVersion{daysAgo: 2, summary: "Skills matrix and training records kept in Plumbline", body: strings.Replace(qp008,
+			"kept by HR & Training", "kept in Plumbline by HR & Training", 1)},
+		nextState: qms.VersionDraft,
 	},
 	{
 		kind: "work_instruction", reviewed: []int{90}, title: "CNC lathe setting and first-off approval", process: "Production", owner: tom, approver: priya,
@@ -375,8 +376,8 @@ var demoDocuments = []demoDoc{
 		history: []demoVersion{
 			{800, "First issue (replaces paper WI-004)", wi010(false)},
 		},
-		next:      &demoVersion{daysAgo: 2, summary: "Tool life counters on the new Mazak", body: wi010(true)},
-		nextState: qms.VersionDraft,
+		next:      &demoVersion{daysAgo: 4, summary: "Tool life counters on the new Mazak", body: wi010(true)},
+		nextState: qms.VersionApproved,
 	},
 	{
 		kind: "work_instruction", reviewed: []int{60}, title: "Goods-in inspection of bar stock", process: "Inspection & testing", owner: priya, approver: helen,
