@@ -264,8 +264,6 @@ func strOr(s *string, or string) string {
 	return *s
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // selectedIn reports whether v is one of the chosen values.
 func selectedIn(v string, chosen []string) bool {
 	for _, c := range chosen {

@@ -2,7 +2,6 @@ package qms
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -532,5 +531,3 @@ func (s *Service) today() time.Time {
 
 // Today is the date the service's rules go by, for pages that mark what is overdue.
 func (s *Service) Today() time.Time { return s.today() }
-
-func containsID(ids []uuid.UUID, id uuid.UUID) bool { return slices.Contains(ids, id) }
