@@ -54,6 +54,19 @@ const (
 	PermManageStructure
 	// PermViewAuditTrail: read who changed what.
 	PermViewAuditTrail
+	// PermDraftDocuments: create documents and draft revisions of those one owns (as document
+	// or process owner), and submit them for review.
+	PermDraftDocuments
+	// PermManageDocuments: everything PermDraftDocuments allows, for every document, plus
+	// register details, audiences, obsoleting, periodic reviews and resolving review flags.
+	PermManageDocuments
+	// PermApproveDocuments: be named approver of a document version and sign it.
+	PermApproveDocuments
+	// PermManageDocumentTypes: rename document types and change their number prefixes.
+	PermManageDocumentTypes
+	// PermRaiseReviewFlags: flag a document "review required". Everyone who reads procedures
+	// may notice one is out of date, so every role holds it.
+	PermRaiseReviewFlags
 	// PermManageObjectives: set quality objectives (ISO 9001 6.2), their targets and owners.
 	PermManageObjectives
 	// PermRecordMeasurements: record and correct the measurements of any objective. An
@@ -62,11 +75,15 @@ const (
 )
 
 var grants = map[Role][]Permission{
-	RoleAdmin:          {PermManageMembers, PermManageStructure, PermViewAuditTrail, PermManageObjectives, PermRecordMeasurements},
-	RoleQualityManager: {PermViewAuditTrail, PermManageObjectives, PermRecordMeasurements},
-	RoleProcessOwner:   {},
-	RoleAuditor:        {},
-	RoleViewer:         {},
+	RoleAdmin: {PermManageMembers, PermManageStructure, PermViewAuditTrail,
+		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermManageDocumentTypes, PermRaiseReviewFlags,
+		PermManageObjectives, PermRecordMeasurements},
+	RoleQualityManager: {PermViewAuditTrail,
+		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermRaiseReviewFlags,
+		PermManageObjectives, PermRecordMeasurements},
+	RoleProcessOwner: {PermDraftDocuments, PermRaiseReviewFlags},
+	RoleAuditor:      {PermRaiseReviewFlags},
+	RoleViewer:       {PermRaiseReviewFlags},
 }
 
 // Can reports whether the role holds permission p.

@@ -70,6 +70,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 	for _, step := range []func(context.Context) error{
 		s.people,
 		s.structure,
+		s.documents,
 		s.objectives,
 	} {
 		if err := step(ctx); err != nil {

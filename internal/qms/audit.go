@@ -94,6 +94,9 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"site", "Sites"},
 	{"process", "Processes"},
 	{"user", "User accounts"},
+	{"document", "Documents"},
+	{"document_version", "Document approvals"},
+	{"document_type", "Document types"},
 	{"objective", "Quality objectives"},
 	{"objective_measurement", "Objective measurements"},
 }

@@ -16,6 +16,10 @@ type HomeSummary struct {
 	Members        int
 	MyProcesses    []Process
 	RecentActivity []AuditEntry
+	// Document control: versions in force the actor must acknowledge, and versions waiting
+	// for their review or approval.
+	MyAcknowledgements []PendingAcknowledgement
+	MyDocumentTasks    []DocumentTask
 }
 
 // Home gathers the organisation home in one round trip.
@@ -34,6 +38,7 @@ func (s *Service) Home(ctx context.Context, a Actor) (HomeSummary, error) {
 				h.MyProcesses, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
 				return err
 			})
+		queueDocumentHome(b, a, &h)
 		if a.Can(auth.PermViewAuditTrail) {
 			b.Queue(`SELECT seq, occurred_at, actor_name, action, entity_type, entity_id, summary, before, after
 				FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 8`, a.OrgID).

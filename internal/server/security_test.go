@@ -43,6 +43,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc, version, flag, docType := foreignDocument(t, h, process)
 	foreign := map[string]string{
 		"siteID":        site.ID.String(),
 		"processID":     process.ID.String(),
@@ -50,6 +51,10 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"measurementID": measurement.Measurement.ID.String(),
 		"userID":        g.Viewer.UserID.String(), // a member of globex only
 		"fileID":        storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
+		"documentID":    doc.String(),
+		"versionID":     version.String(),
+		"flagID":        flag.String(),
+		"typeID":        docType.String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
