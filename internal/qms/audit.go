@@ -94,6 +94,10 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"site", "Sites"},
 	{"process", "Processes"},
 	{"user", "User accounts"},
+	{"record", "Records"},
+	{"record_type", "Record types"},
+	{"supplier", "Suppliers"},
+	{"record_import", "Record imports"},
 }
 
 // AuditTrail lists the organisation's trail, newest first, with keyset pagination.
