@@ -22,6 +22,9 @@ type Chrome struct {
 	Flash     string
 	Section   string // highlights the nav entry of the current area
 	RequestID string
+	// RefreshSeconds, when set, reloads the page after that many seconds: a page that shows
+	// the progress of background work keeps itself current without JavaScript.
+	RefreshSeconds int
 }
 
 // CurrentUser is the signed-in person.

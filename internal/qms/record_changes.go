@@ -843,3 +843,7 @@ func (s *Service) SetComplaintStatus(ctx context.Context, a Actor, id uuid.UUID,
 	})
 	return after, err
 }
+
+// Today is the date by the service's clock: event dates may not pass it, and records whose
+// keep-until date is before it are past retention.
+func (s *Service) Today() time.Time { return s.today() }

@@ -769,10 +769,11 @@ func resolveImportRow(line int, record []string, cols map[string]int, names *imp
 			}
 		}
 	}
+	kind := t.Kind
 	if !ok {
-		return t, recordContent{}, problems
+		kind = KindGeneral // still check the columns every type has, to report them all at once
 	}
-	content, c := in.validate(t.Kind, refs, today, nil)
+	content, c := in.validate(kind, refs, today, nil)
 	for _, col := range ImportColumns { // in column order, so the report reads left to right
 		for field, msg := range c {
 			if column := importColumnOf[field]; column == col || (column == "" && field == col) {

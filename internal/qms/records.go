@@ -602,3 +602,53 @@ func (s *Service) ExportRecords(ctx context.Context, a Actor, f RecordFilter, fn
 		return rows.Err()
 	})
 }
+
+// RecordChoices is what a record form or the records filter offers to choose from. Archived
+// entries are included (filters need them; forms offer only the others).
+type RecordChoices struct {
+	Types     []RecordType
+	Processes []Process
+	Sites     []Site
+	Suppliers []Supplier
+	Members   []Member
+}
+
+// RecordChoices loads the choices in one round trip.
+func (s *Service) RecordChoices(ctx context.Context, a Actor) (RecordChoices, error) {
+	var out RecordChoices
+	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, a.OrgID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				out.Types, err = pgx.CollectRows(rows, pgx.RowToStructByName[RecordType])
+				return err
+			})
+		b.Queue(processSelect+` WHERE p.tenant_id = $1 ORDER BY p.archived_at IS NOT NULL, lower(p.name)`, a.OrgID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				out.Processes, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+				return err
+			})
+		b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, a.OrgID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				out.Sites, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
+				return err
+			})
+		b.Queue(supplierSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, a.OrgID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				out.Suppliers, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])
+				return err
+			})
+		b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				out.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
+				return err
+			})
+		return tx.SendBatch(ctx, b).Close()
+	})
+	return out, err
+}
