@@ -717,7 +717,9 @@ func blankRow(record []string) bool {
 // resolveImportRow turns one CSV row into a record's content, or says what is wrong with it.
 func resolveImportRow(line int, record []string, cols map[string]int, names *importNames, refs *refData, today time.Time) (RecordType, recordContent, []ImportProblem) {
 	var problems []ImportProblem
-	bad := func(field, msg string) { problems = append(problems, ImportProblem{Line: line, Field: field, Message: msg}) }
+	bad := func(field, msg string) {
+		problems = append(problems, ImportProblem{Line: line, Field: field, Message: msg})
+	}
 	get := func(col string) string {
 		if i := cols[col]; i > 0 {
 			return strings.TrimSpace(record[i-1])

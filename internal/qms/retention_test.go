@@ -14,7 +14,7 @@ func TestRetention_PastRetentionListsOnlyFinalRecordsWhoseKeepUntilHasPassed(t *
 	ctx := context.Background()
 	f.create(f.input("KPI report", "KPI report March 2019", "2019-03-31"), true)
 	f.create(f.input("KPI report", "KPI report April 2019", "2019-04-30"), true)
-	f.create(f.input("KPI report", "Draft from 2019", "2019-05-31"), false)      // drafts are not retained records
+	f.create(f.input("KPI report", "Draft from 2019", "2019-05-31"), false)       // drafts are not retained records
 	f.create(f.input("Inspection / test", "Inspection 2019", "2019-05-31"), true) // kept 10 years
 	page := qmstest.Must(f.svc.PastRetention(ctx, f.org.Viewer, ""))(t)
 	var got []string
