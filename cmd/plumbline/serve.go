@@ -74,6 +74,15 @@ func openServerPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, ready func(addr string)) error {
 	srv := server.New(server.Config{Production: cfg.Production, SessionCleanup: 5 * time.Minute}, svc, log)
 	defer srv.Close()
+	// Background work (record imports) logs here, stops before the pool closes, and what a
+	// previous server left unfinished starts again.
+	svc.SetLogger(log)
+	defer svc.Close()
+	if n, err := svc.ResumeRecordImports(ctx); err != nil {
+		log.Error("resuming record imports", "error", err)
+	} else if n > 0 {
+		log.Info("resumed record imports", "count", n)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -72,6 +72,9 @@ func (s *Service) background(fn func(ctx context.Context)) {
 	}()
 }
 
+// SetLogger sends what background work logs to l. Call it before serving.
+func (s *Service) SetLogger(l *slog.Logger) { s.log = l }
+
 // Wait blocks until background work (such as record imports) has finished.
 func (s *Service) Wait() { s.bg.Wait() }
 
