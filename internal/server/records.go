@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/csv"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -113,6 +114,18 @@ func csvCell(s string) string {
 	return s
 }
 
+// sentWriter notes whether anything was written through it, which decides whether an error
+// can still be answered with an error page.
+type sentWriter struct {
+	w    io.Writer
+	sent bool
+}
+
+func (s *sentWriter) Write(b []byte) (int, error) {
+	s.sent = s.sent || len(b) > 0
+	return s.w.Write(b)
+}
+
 // exportRecords streams the filtered records as CSV, row by row from the database.
 func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
@@ -121,7 +134,8 @@ func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{
 		"filename": a.OrgSlug + "-records-" + s.svc.Today().Format(time.DateOnly) + ".csv"}))
-	cw := csv.NewWriter(w)
+	out := &sentWriter{w: w}
+	cw := csv.NewWriter(out)
 	written := 0
 	_ = cw.Write([]string{"number", "type", "title", "event_date", "process", "site", "clauses", "state", "revision",
 		"customer", "product_service", "severity", "complaint_status", "supplier", "score", "topic", "files",
@@ -145,7 +159,7 @@ func (s *Server) exportRecords(w http.ResponseWriter, r *http.Request) {
 		return cw.Error()
 	})
 	if err != nil {
-		if written < 200 { // nothing has reached the client yet: answer with the error page
+		if !out.sent { // nothing has reached the client yet: answer with the error page
 			h.Del("Content-Disposition")
 			s.fail(w, r, err)
 			return
