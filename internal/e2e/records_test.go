@@ -57,6 +57,7 @@ func TestBrowser_RecordAComplaintFindItAndDownloadItsFile(t *testing.T) {
 	b.fill("#clauses", "8.7, 9.1.2")
 	b.fill("#description", "Fitters report thread galling when driving the M10 studs; 30 plates returned.")
 	b.upload("#files", report)
+	b.screenshot("records-new-complaint")
 	b.clickAndWait("button[name=finalise][value=yes]")
 	if got := b.path(); !strings.HasPrefix(got, "/o/northwind/records/") {
 		t.Fatalf("after recording, the browser is at %s (%s)", got, b.text("main"))
