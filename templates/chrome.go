@@ -22,6 +22,9 @@ type Chrome struct {
 	Flash     string
 	Section   string // highlights the nav entry of the current area
 	RequestID string
+	// RefreshSeconds, when set, reloads the page after that many seconds: a page that shows
+	// the progress of background work keeps itself current without JavaScript.
+	RefreshSeconds int
 }
 
 // CurrentUser is the signed-in person.
@@ -74,3 +77,11 @@ type FieldErrors map[string]string
 
 // Has reports whether field has an error.
 func (e FieldErrors) Has(field string) bool { return e[field] != "" }
+
+// orDash shows an empty value as a dash, so an empty cell reads as "not given".
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}

@@ -76,6 +76,15 @@ func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, 
 	// Expired sessions are swept by the housekeeping job, not by a ticker in each instance.
 	srv := server.New(server.Config{Production: cfg.Production}, svc, log)
 	defer srv.Close()
+	// Background work (record imports) logs here, stops before the pool closes, and what a
+	// previous server left unfinished starts again.
+	svc.SetLogger(log)
+	defer svc.Close()
+	if n, err := svc.ResumeRecordImports(ctx); err != nil {
+		log.Error("resuming record imports", "error", err)
+	} else if n > 0 {
+		log.Info("resumed record imports", "count", n)
+	}
 
 	runner, err := jobs.New(svc.Pool(), svc, log)
 	if err != nil {

@@ -74,14 +74,31 @@ const (
 	PermRecordMeasurements
 )
 
+// Records and evidence. Every member may read records; these are the changes. (A block of
+// its own, numbered apart, so that other areas adding permissions never renumber these.)
+const (
+	// PermWriteRecords: record, edit drafts, finalise, correct, move a complaint on.
+	PermWriteRecords Permission = iota + 100
+	// PermManageRecordTypes: the organisation's list of record types and their retention.
+	PermManageRecordTypes
+	// PermManageSuppliers: the supplier register and suppliers' approval status.
+	PermManageSuppliers
+	// PermImportRecords: bulk import of records from CSV.
+	PermImportRecords
+	// PermDisposeRecords: sign the disposal of records past their retention.
+	PermDisposeRecords
+)
+
 var grants = map[Role][]Permission{
 	RoleAdmin: {PermManageMembers, PermManageStructure, PermViewAuditTrail,
 		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermManageDocumentTypes, PermRaiseReviewFlags,
-		PermManageObjectives, PermRecordMeasurements},
+		PermManageObjectives, PermRecordMeasurements,
+		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords},
 	RoleQualityManager: {PermViewAuditTrail,
 		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermRaiseReviewFlags,
-		PermManageObjectives, PermRecordMeasurements},
-	RoleProcessOwner: {PermDraftDocuments, PermRaiseReviewFlags},
+		PermManageObjectives, PermRecordMeasurements,
+		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords},
+	RoleProcessOwner: {PermDraftDocuments, PermRaiseReviewFlags, PermWriteRecords, PermManageSuppliers},
 	RoleAuditor:      {PermRaiseReviewFlags},
 	RoleViewer:       {PermRaiseReviewFlags},
 }

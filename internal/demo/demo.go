@@ -47,6 +47,18 @@ var People = []Person{
 	{"sam.lee@northwind.example", "Sam Lee", "CNC Machinist", auth.RoleViewer},
 }
 
+// The demo people's emails, for the steps that act as them.
+const (
+	helen  = "helen.ward@northwind.example"
+	priya  = "priya.shah@northwind.example"
+	tom    = "tom.baker@northwind.example"
+	maria  = "maria.lopez@northwind.example"
+	daniel = "daniel.okafor@northwind.example"
+	rachel = "rachel.evans@northwind.example"
+	ian    = "ian.clarke@northwind.example"
+	sam    = "sam.lee@northwind.example"
+)
+
 // Result says what Seed found and did.
 type Result struct {
 	Org     qms.Organisation
@@ -72,6 +84,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 		s.structure,
 		s.documents,
 		s.objectives,
+		s.records,
 	} {
 		if err := step(ctx); err != nil {
 			return Result{}, err

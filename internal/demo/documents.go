@@ -12,18 +12,6 @@ import (
 	"github.com/plumbline/plumbline/internal/qms"
 )
 
-// The demo people by role in the document set.
-const (
-	helen  = "helen.ward@northwind.example"
-	priya  = "priya.shah@northwind.example"
-	tom    = "tom.baker@northwind.example"
-	maria  = "maria.lopez@northwind.example"
-	daniel = "daniel.okafor@northwind.example"
-	rachel = "rachel.evans@northwind.example"
-	ian    = "ian.clarke@northwind.example"
-	sam    = "sam.lee@northwind.example"
-)
-
 // demoVersion is one issued revision: its text, what changed, and how many days ago it took
 // effect.
 type demoVersion struct {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
@@ -141,6 +142,34 @@ func (b *browser) clickAndWait(selector string) {
 	if _, err := chromedp.Run(b.ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(selector)))); err != nil {
 		b.t.Fatalf("clicking %s: %v", selector, err)
 	}
+}
+
+// upload chooses local files for a file input.
+func (b *browser) upload(selector string, files ...string) {
+	b.t.Helper()
+	b.do("choosing files for "+selector, chromedp.SetUploadFiles(chromedp.CSS(selector), files))
+}
+
+// download clicks a link that downloads a file and returns the file's content once Chromium
+// has saved it under the name the server gave it.
+func (b *browser) download(selector, filename string) []byte {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	enabled := true
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir, EventsEnabled: &enabled}); err != nil {
+		b.t.Fatalf("allowing downloads: %v", err)
+	}
+	b.do("clicking "+selector, chromedp.Click(chromedp.CSS(selector)))
+	// Chromium writes a .crdownload file and renames it when complete.
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if content, err := os.ReadFile(filepath.Join(dir, filename)); err == nil {
+			return content
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	b.t.Fatalf("%s was not downloaded; the folder holds %v", filename, entries)
+	return nil
 }
 
 func (b *browser) text(selector string) string {

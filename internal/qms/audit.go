@@ -99,6 +99,10 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"document_type", "Document types"},
 	{"objective", "Quality objectives"},
 	{"objective_measurement", "Objective measurements"},
+	{"record", "Records"},
+	{"record_type", "Record types"},
+	{"supplier", "Suppliers"},
+	{"record_import", "Record imports"},
 }
 
 // AuditTrail lists the organisation's trail, newest first, with keyset pagination.

@@ -174,13 +174,6 @@ type DocumentPage struct {
 	NextAfter string
 }
 
-func nilIfZero(id uuid.UUID) *uuid.UUID {
-	if id == uuid.Nil {
-		return nil
-	}
-	return &id
-}
-
 // documentListQuery builds the register query for f; limit 0 means no limit (export).
 func (s *Service) documentListQuery(a Actor, f DocumentFilter, limit int) (string, []any) {
 	q := `WITH q AS (SELECT websearch_to_tsquery('english', $9) AS q)` + documentSelect + ` CROSS JOIN q
@@ -522,12 +515,3 @@ func (s *Service) ISOClauses(ctx context.Context, a Actor) ([]ISOClause, error) 
 	})
 	return out, err
 }
-
-// today is the service clock's date (UTC), the day that date rules compare with.
-func (s *Service) today() time.Time {
-	y, m, d := s.now().UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-// Today is the date the service's rules go by, for pages that mark what is overdue.
-func (s *Service) Today() time.Time { return s.today() }

@@ -62,10 +62,14 @@ func (s *Service) CreateOrganisation(ctx context.Context, slug, name, operator s
 		if _, err := tx.Exec(ctx, `SELECT add_default_document_types($1)`, org.ID); err != nil {
 			return err
 		}
-		return record(ctx, tx, SystemActor(org, operator), change{
+		system := SystemActor(org, operator)
+		if err := record(ctx, tx, system, change{
 			Action: "organisation.create", EntityType: "organisation", EntityID: org.ID.String(),
 			Summary: "Created organisation " + org.Name, After: org,
-		})
+		}); err != nil {
+			return err
+		}
+		return addDefaultRecordTypes(ctx, tx, system)
 	})
 	return org, err
 }

@@ -8,6 +8,8 @@ package qms
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +27,12 @@ type Service struct {
 	opts Options
 	// now is the clock; tests move it to check rules that depend on dates.
 	now func() time.Time
+	// Background work started by use cases (record imports): it runs under bgCtx, which
+	// Close cancels, and bg counts what is still running.
+	bg     sync.WaitGroup
+	bgCtx  context.Context
+	bgStop context.CancelFunc
+	log    *slog.Logger
 }
 
 // Options are the service's settings beyond the database.
@@ -33,6 +41,8 @@ type Options struct {
 	Evidence *evidence.Store
 	// MaxUploadBytes is the largest file accepted (default 50 MiB).
 	MaxUploadBytes int64
+	// Logger receives what background work cannot tell a user (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // DefaultMaxUploadBytes is the upload limit unless configured otherwise.
@@ -44,7 +54,53 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.MaxUploadBytes <= 0 {
 		opts.MaxUploadBytes = DefaultMaxUploadBytes
 	}
-	return &Service{pool: pool, opts: opts, now: time.Now}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Service{pool: pool, opts: opts, now: time.Now, log: opts.Logger}
+	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
+	return s
+}
+
+// background runs fn apart from the request that started it. A use case starts it only after
+// its transaction committed, so fn always finds what it needs in the database.
+func (s *Service) background(fn func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		fn(s.bgCtx)
+	}()
+}
+
+// SetLogger sends what background work logs to l. Call it before serving.
+func (s *Service) SetLogger(l *slog.Logger) { s.log = l }
+
+// Wait blocks until background work (such as record imports) has finished.
+func (s *Service) Wait() { s.bg.Wait() }
+
+// Close stops background work and waits for it to wind down. Work that was interrupted
+// rolled back and is resumed by the next server (ResumeRecordImports).
+func (s *Service) Close() {
+	s.bgStop()
+	s.bg.Wait()
+}
+
+// today is the service clock's date (UTC): the day that date rules compare with (review due,
+// event dates not in the future, past retention).
+func (s *Service) today() time.Time {
+	y, m, d := s.now().UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Today is the date the service's rules go by, for pages that mark what is due or overdue.
+func (s *Service) Today() time.Time { return s.today() }
+
+// nilIfZero stores an optional reference: no id is NULL.
+func nilIfZero(id uuid.UUID) *uuid.UUID {
+	if id == uuid.Nil {
+		return nil
+	}
+	return &id
 }
 
 // MaxUploadBytes is the largest file the service accepts.

@@ -505,7 +505,7 @@ func containsType(types []qms.DocumentType, id string) bool {
 }
 
 func (s *Server) updateDocumentType(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r, "typeID")
+	id, ok := idParam(r, "documentTypeID")
 	if !ok {
 		s.notFound(w, r)
 		return

@@ -247,18 +247,6 @@ func documentInput(f templates.DocumentForm) qms.DocumentInput {
 		ReviewIntervalMonths: months, Clauses: f.Clauses}
 }
 
-// uploadRefusal is the status of a form whose files or fields were refused: 413 for a file
-// over the limit, 422 otherwise; shown is false for errors that are not the form's to show.
-func uploadRefusal(err error) (int, bool) {
-	switch qms.ErrorKind(err) {
-	case qms.KindTooLarge:
-		return http.StatusRequestEntityTooLarge, true
-	case qms.KindInvalid:
-		return http.StatusUnprocessableEntity, true
-	}
-	return 0, false
-}
-
 func (s *Server) createDocument(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
 	if err := a.Require(auth.PermDraftDocuments); err != nil {

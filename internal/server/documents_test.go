@@ -1,12 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"io"
 	"log/slog"
-	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,26 +38,19 @@ func foreignDocument(t *testing.T, h *harness, process qms.Process) (doc, versio
 	return d.ID, v.ID, f.ID, types[0].ID
 }
 
-// postMultipart sends a multipart form with text fields and files, the way a browser does.
-func (c *client) postMultipart(path string, fields url.Values, files map[string]string) *response {
+// postFiles sends text fields and files (named, with their content) as one multipart form.
+func (c *client) postFiles(path string, fields url.Values, files map[string]string) *response {
 	c.h.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
+	var parts []part
 	for k, vs := range fields {
 		for _, v := range vs {
-			_ = mw.WriteField(k, v)
+			parts = append(parts, field(k, v))
 		}
 	}
 	for name, content := range files {
-		fw, _ := mw.CreateFormFile("files", name)
-		_, _ = io.WriteString(fw, content)
+		parts = append(parts, part{name: "files", filename: name, body: strings.NewReader(content)})
 	}
-	_ = mw.Close()
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, c.h.http.URL+path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", c.h.http.URL)
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	return c.do(req)
+	return c.postMultipart(path, parts...)
 }
 
 // docSetup is acme with a production process owned by its process owner.
@@ -94,7 +85,7 @@ func TestDocumentPages_DraftSubmitSignAndAcknowledge(t *testing.T) {
 	h := newHarness(t, Config{})
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
-	docID := createdDocument(t, owner.postMultipart("/o/acme/documents",
+	docID := createdDocument(t, owner.postFiles("/o/acme/documents",
 		newDocumentForm(process, ty, h.acme.ProcessOwner, "Control of nonconforming output", "# Identify\n\nAttach a red HOLD label."),
 		map[string]string{"ncr-form.pdf": "%PDF-1.4\nNCR form\n"}))
 	page := owner.get("/o/acme/documents/" + docID).wantStatus(http.StatusOK)
@@ -159,15 +150,15 @@ func TestDocumentPages_ADraftConflictShowsBothTextsAndKeepsMine(t *testing.T) {
 	h := newHarness(t, Config{})
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
-	docID := createdDocument(t, owner.postMultipart("/o/acme/documents",
+	docID := createdDocument(t, owner.postFiles("/o/acme/documents",
 		newDocumentForm(process, ty, h.acme.ProcessOwner, "Deburring", "Use the brush."), nil))
 	versionPath := owner.get("/o/acme/documents/"+docID).attr("#versions tbody a", "href")
 	editor := owner.get(versionPath + "/edit").wantStatus(http.StatusOK)
 	loaded := editor.attr("input[name=version]", "value")
 	qm := h.signedIn(h.acme, auth.RoleQualityManager)
-	qm.postMultipart(versionPath+"/edit", url.Values{"version": {loaded}, "body": {"Use the nylon brush, theirs."}, "change_summary": {"First issue"}}, nil).
+	qm.postFiles(versionPath+"/edit", url.Values{"version": {loaded}, "body": {"Use the nylon brush, theirs."}, "change_summary": {"First issue"}}, nil).
 		wantRedirect(versionPath)
-	res := owner.postMultipart(versionPath+"/edit", url.Values{"version": {loaded}, "body": {"Use the wire brush, mine."}, "change_summary": {"First issue"}}, nil).
+	res := owner.postFiles(versionPath+"/edit", url.Values{"version": {loaded}, "body": {"Use the wire brush, mine."}, "change_summary": {"First issue"}}, nil).
 		wantStatus(http.StatusConflict)
 	if got := res.text("textarea[name=body]"); got != "Use the wire brush, mine." {
 		t.Fatalf("my text in the form: %q", got)
@@ -179,7 +170,7 @@ func TestDocumentPages_ADraftConflictShowsBothTextsAndKeepsMine(t *testing.T) {
 		t.Fatal("the differences are not shown")
 	}
 	// Saving again now applies mine over theirs.
-	owner.postMultipart(versionPath+"/edit", url.Values{"version": {res.attr("input[name=version]", "value")}, "body": {"Use the wire brush, mine."},
+	owner.postFiles(versionPath+"/edit", url.Values{"version": {res.attr("input[name=version]", "value")}, "body": {"Use the wire brush, mine."},
 		"change_summary": {"First issue"}}, nil).wantRedirect(versionPath)
 }
 
@@ -188,7 +179,7 @@ func TestDocumentPages_RefusedUploadsKeepTheFormAndSayWhy(t *testing.T) {
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
 	form := newDocumentForm(process, ty, h.acme.ProcessOwner, "Packing", "Wrap in VCI paper.")
-	res := owner.postMultipart("/o/acme/documents", form, map[string]string{"page.html": "<!DOCTYPE html><html><script>x</script></html>"}).
+	res := owner.postFiles("/o/acme/documents", form, map[string]string{"page.html": "<!DOCTYPE html><html><script>x</script></html>"}).
 		wantStatus(http.StatusUnprocessableEntity)
 	if !strings.Contains(res.text("#files-error"), "page.html") || res.attr("#title", "value") != "Packing" {
 		t.Fatalf("file error %q, title %q", res.text("#files-error"), res.attr("#title", "value"))
@@ -200,7 +191,7 @@ func TestDocumentPages_RefusedUploadsKeepTheFormAndSayWhy(t *testing.T) {
 	t.Cleanup(ts.Close)
 	h.http = ts
 	c := h.signedIn(h.acme, auth.RoleProcessOwner)
-	res = c.postMultipart("/o/acme/documents", form, map[string]string{"big.pdf": "%PDF-1.4\n" + strings.Repeat("x", 4096)}).
+	res = c.postFiles("/o/acme/documents", form, map[string]string{"big.pdf": "%PDF-1.4\n" + strings.Repeat("x", 4096)}).
 		wantStatus(http.StatusRequestEntityTooLarge)
 	if !strings.Contains(res.text("#files-error"), "1 KiB") {
 		t.Fatalf("too large: %q", res.text("#files-error"))
@@ -211,7 +202,7 @@ func TestDocumentPages_ScriptsInMarkdownAreStripped(t *testing.T) {
 	h := newHarness(t, Config{})
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
-	docID := createdDocument(t, owner.postMultipart("/o/acme/documents", newDocumentForm(process, ty, h.acme.ProcessOwner, "Sneaky",
+	docID := createdDocument(t, owner.postFiles("/o/acme/documents", newDocumentForm(process, ty, h.acme.ProcessOwner, "Sneaky",
 		"# Title\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(1)>\n\n[link](javascript:alert(2))\n"), nil))
 	versionPath := owner.get("/o/acme/documents/"+docID).attr("#versions tbody a", "href")
 	res := owner.get(versionPath).wantStatus(http.StatusOK)
@@ -257,7 +248,7 @@ func TestDocumentPages_RegisterFiltersPagesAndExportsCSV(t *testing.T) {
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
 	for _, title := range []string{"Turning", "Milling", "=HYPERLINK(\"evil\")"} {
-		createdDocument(t, owner.postMultipart("/o/acme/documents", newDocumentForm(process, ty, h.acme.ProcessOwner, title, "Text"), nil))
+		createdDocument(t, owner.postFiles("/o/acme/documents", newDocumentForm(process, ty, h.acme.ProcessOwner, title, "Text"), nil))
 	}
 	c := h.signedIn(h.acme, auth.RoleViewer)
 	list := c.get("/o/acme/documents?q=Milling").wantStatus(http.StatusOK)
@@ -284,7 +275,7 @@ func TestDocumentPages_HaveNoInlineScriptOrStyle(t *testing.T) {
 	h := newHarness(t, Config{})
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
-	docID := createdDocument(t, owner.postMultipart("/o/acme/documents", newDocumentForm(process, ty, h.acme.ProcessOwner, "Turning", "# Turning"), nil))
+	docID := createdDocument(t, owner.postFiles("/o/acme/documents", newDocumentForm(process, ty, h.acme.ProcessOwner, "Turning", "# Turning"), nil))
 	versionPath := owner.get("/o/acme/documents/"+docID).attr("#versions tbody a", "href")
 	admin := h.signedIn(h.acme, auth.RoleAdmin)
 	for _, p := range []string{"/o/acme/documents", "/o/acme/documents/new", "/o/acme/documents/" + docID, versionPath, versionPath + "/edit",

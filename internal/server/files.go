@@ -61,6 +61,19 @@ func (s *Server) allowUpload(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadDeadline))
 }
 
+// uploadRefusal is the status a refused upload form is shown again with: 413 for a file over
+// the limit, 422 for anything else the user can correct. shown is false for errors that are
+// not the form's to show.
+func uploadRefusal(err error) (status int, shown bool) {
+	switch qms.ErrorKind(err) {
+	case qms.KindTooLarge:
+		return http.StatusRequestEntityTooLarge, true
+	case qms.KindInvalid:
+		return http.StatusUnprocessableEntity, true
+	}
+	return 0, false
+}
+
 // maxFieldBytes bounds each text field of a multipart form.
 const maxFieldBytes = 64 << 10
 

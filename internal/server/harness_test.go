@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -167,4 +168,43 @@ func clip(s string) string {
 		return s[:2000] + "…"
 	}
 	return s
+}
+
+// part is one field of a multipart form; a part with a filename is a file.
+type part struct {
+	name, filename string
+	body           io.Reader
+}
+
+func field(name, value string) part { return part{name: name, body: strings.NewReader(value)} }
+
+// postMultipart sends a multipart form as a browser on this site does, streaming the parts.
+func (c *client) postMultipart(path string, parts ...part) *response {
+	c.h.t.Helper()
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		for _, p := range parts {
+			var w io.Writer
+			var err error
+			if p.filename != "" {
+				w, err = mw.CreateFormFile(p.name, p.filename)
+			} else {
+				w, err = mw.CreateFormField(p.name)
+			}
+			if err == nil {
+				_, err = io.Copy(w, p.body)
+			}
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, c.h.http.URL+path, pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", c.h.http.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
 }

@@ -44,17 +44,24 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, version, flag, docType := foreignDocument(t, h, process)
+	recs := globexRecords(t, h)
 	foreign := map[string]string{
-		"siteID":        site.ID.String(),
-		"processID":     process.ID.String(),
-		"objectiveID":   objective.ID.String(),
-		"measurementID": measurement.Measurement.ID.String(),
-		"userID":        g.Viewer.UserID.String(), // a member of globex only
-		"fileID":        storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
-		"documentID":    doc.String(),
-		"versionID":     version.String(),
-		"flagID":        flag.String(),
-		"typeID":        docType.String(),
+		"siteID":         site.ID.String(),
+		"processID":      process.ID.String(),
+		"objectiveID":    objective.ID.String(),
+		"measurementID":  measurement.Measurement.ID.String(),
+		"userID":         g.Viewer.UserID.String(), // a member of globex only
+		"fileID":         storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
+		"documentID":     doc.String(),
+		"versionID":      version.String(),
+		"flagID":         flag.String(),
+		"documentTypeID": docType.String(),
+		"recordID":       recs.record.String(),
+		"revision":       "1", // of globex's record
+		"supplierID":     recs.supplier.String(),
+		"typeID":         recs.recordType.String(),
+		"importID":       recs.importID.String(),
+		"number":         "99.9", // clauses are the same for everyone; there is no clause 99.9
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {

@@ -31,7 +31,10 @@ func New(t testing.TB) (*qms.Service, *dbtest.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return qms.New(db.App, qms.Options{Evidence: store}), db
+	svc := qms.New(db.App, qms.Options{Evidence: store})
+	// Background work (imports) ends before the database is dropped.
+	t.Cleanup(svc.Close)
+	return svc, db
 }
 
 // WithUploadLimit is another service on db whose upload limit is n bytes.
@@ -41,7 +44,9 @@ func WithUploadLimit(t testing.TB, db *dbtest.DB, n int64) *qms.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return qms.New(db.App, qms.Options{Evidence: store, MaxUploadBytes: n})
+	svc := qms.New(db.App, qms.Options{Evidence: store, MaxUploadBytes: n})
+	t.Cleanup(svc.Close)
+	return svc
 }
 
 // Org is an organisation with one member in each role.
