@@ -54,14 +54,26 @@ const (
 	PermManageStructure
 	// PermViewAuditTrail: read who changed what.
 	PermViewAuditTrail
+	// PermPlanAudits: the audit programme, audits' scope, criteria and team, and the
+	// organisation's checklist templates.
+	PermPlanAudits
+	// PermPerformAudits: record checklist results, evidence and findings on an audit the
+	// member is on the team of, and sign its report as lead auditor.
+	PermPerformAudits
+	// PermRaiseFindings: raise findings outside audits (complaints, incidents, reviews).
+	PermRaiseFindings
+	// PermCloseFindings: close findings and close reported audits.
+	PermCloseFindings
 )
 
 var grants = map[Role][]Permission{
-	RoleAdmin:          {PermManageMembers, PermManageStructure, PermViewAuditTrail},
-	RoleQualityManager: {PermViewAuditTrail},
-	RoleProcessOwner:   {},
-	RoleAuditor:        {},
-	RoleViewer:         {},
+	RoleAdmin: {PermManageMembers, PermManageStructure, PermViewAuditTrail,
+		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings},
+	RoleQualityManager: {PermViewAuditTrail,
+		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings},
+	RoleProcessOwner: {},
+	RoleAuditor:      {PermPlanAudits, PermPerformAudits, PermRaiseFindings},
+	RoleViewer:       {},
 }
 
 // Can reports whether the role holds permission p.
