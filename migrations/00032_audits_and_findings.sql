@@ -100,8 +100,10 @@ CREATE TABLE audit_checklist_items (
     id            uuid NOT NULL DEFAULT uuid_v7(),
     audit_id      uuid NOT NULL,
     clause_number text REFERENCES iso_clauses (number),
-    -- Where the question came from; NULL for ad-hoc questions and after the template is deleted.
+    -- Where the question came from (NULL once the template is deleted). Ad-hoc questions are
+    -- the team's own and stay when the criteria change.
     template_id   uuid,
+    ad_hoc        boolean NOT NULL DEFAULT false,
     position      integer NOT NULL DEFAULT 0,
     question      text NOT NULL CHECK (length(question) BETWEEN 1 AND 1000),
     guidance      text NOT NULL DEFAULT '' CHECK (length(guidance) <= 2000),
@@ -180,7 +182,8 @@ CREATE TABLE evidence_links (
     file_id           uuid,
     reference         text NOT NULL DEFAULT '' CHECK (length(reference) <= 1000),
     added_by          uuid REFERENCES users (id),
-    added_at          timestamptz NOT NULL DEFAULT now(),
+    -- clock_timestamp: links added in one transaction keep the order they were added in.
+    added_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, checklist_item_id) REFERENCES audit_checklist_items (tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, finding_id) REFERENCES findings (tenant_id, id),

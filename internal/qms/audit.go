@@ -94,6 +94,9 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"site", "Sites"},
 	{"process", "Processes"},
 	{"user", "User accounts"},
+	{"audit", "Audits"},
+	{"finding", "Findings"},
+	{"checklist_template", "Checklist templates"},
 }
 
 // AuditTrail lists the organisation's trail, newest first, with keyset pagination.

@@ -59,6 +59,9 @@ func (s *Service) CreateOrganisation(ctx context.Context, slug, name, operator s
 		if err != nil {
 			return err
 		}
+		if err := seedQuestionTemplates(ctx, tx, org.ID); err != nil {
+			return err
+		}
 		return record(ctx, tx, SystemActor(org, operator), change{
 			Action: "organisation.create", EntityType: "organisation", EntityID: org.ID.String(),
 			Summary: "Created organisation " + org.Name, After: org,
