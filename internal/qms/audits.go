@@ -2,6 +2,7 @@ package qms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -430,6 +431,23 @@ func nextReference(ctx context.Context, tx pgx.Tx, org uuid.UUID, series string,
 	return fmt.Sprintf("%s-%d-%03d", series, year, seq), seq, nil
 }
 
+// requireAuditorRole checks that the lead auditor's role lets them perform audits: otherwise
+// nobody could record the audit's results or sign its report.
+func requireAuditorRole(ctx context.Context, tx pgx.Tx, org, userID uuid.UUID) error {
+	var role auth.Role
+	err := tx.QueryRow(ctx, `SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2`, org, userID).Scan(&role)
+	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return invalidField("lead_auditor_id", "The lead auditor must be a member of this organisation.")
+		}
+		return err
+	}
+	if !role.Can(auth.PermPerformAudits) {
+		return invalidField("lead_auditor_id", "A "+strings.ToLower(role.Label())+" cannot perform audits: choose an auditor, a quality manager or an admin.")
+	}
+	return nil
+}
+
 // writeAuditScope replaces an audit's processes, sites, clauses and team.
 func writeAuditScope(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, in AuditInput) error {
 	for _, table := range []string{"audit_processes", "audit_sites", "audit_clauses", "audit_team"} {
@@ -464,6 +482,9 @@ func (s *Service) CreateAudit(ctx context.Context, a Actor, in AuditInput) (Audi
 	}
 	var au Audit
 	err := s.write(ctx, a, func(tx pgx.Tx) error {
+		if err := requireAuditorRole(ctx, tx, a.OrgID, in.LeadAuditorID); err != nil {
+			return err
+		}
 		ref, _, err := nextReference(ctx, tx, a.OrgID, in.Type.series(), in.PlannedStart.Year())
 		if err != nil {
 			return err
@@ -514,6 +535,9 @@ func (s *Service) UpdateAudit(ctx context.Context, a Actor, id uuid.UUID, versio
 		}
 		if before.Status.Done() {
 			return conflict("Audit " + before.Reference + " has been reported; its plan can no longer change.")
+		}
+		if err := requireAuditorRole(ctx, tx, a.OrgID, in.LeadAuditorID); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `
 			UPDATE audits SET type = $3, title = $4, scope = $5, auditee_contacts = $6, certification_body = $7,

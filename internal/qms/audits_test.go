@@ -368,6 +368,10 @@ func TestAudits_PlanningIsValidated(t *testing.T) {
 	if _, err := w.svc.CreateAudit(w.ctx, w.org.QualityManager, in); qms.FieldErrors(err)["lead_auditor_id"] == "" {
 		t.Fatalf("a lead auditor from another organisation: got %v", err)
 	}
+	in.LeadAuditorID = w.org.Viewer.UserID
+	if _, err := w.svc.CreateAudit(w.ctx, w.org.QualityManager, in); qms.FieldErrors(err)["lead_auditor_id"] == "" {
+		t.Fatalf("a viewer, who cannot perform audits, as lead auditor: got %v", err)
+	}
 	if _, err := w.svc.CreateAudit(w.ctx, w.org.ProcessOwner, w.internalAudit(day(2026, 3, 10), []string{"8.7"}, w.production)); qms.ErrorKind(err) != qms.KindForbidden {
 		t.Fatalf("a process owner planning: got %v, want forbidden", err)
 	}

@@ -358,10 +358,15 @@ func syncChecklist(ctx context.Context, tx pgx.Tx, org, auditID uuid.UUID) error
 	return err
 }
 
-// QuestionDetail is a checklist question with its audit, for the page where it is answered.
+// QuestionDetail is a checklist question with its audit, for the page where it is answered,
+// and its neighbours in the checklist, so the auditor can work through it in order.
 type QuestionDetail struct {
-	Audit Audit
-	Item  ChecklistItem
+	Audit    Audit
+	Item     ChecklistItem
+	Position int // 1-based, in the checklist
+	Of       int
+	PrevID   uuid.UUID // zero at the first question
+	NextID   uuid.UUID // zero at the last
 }
 
 // ChecklistQuestion loads one question of an audit.
@@ -372,8 +377,27 @@ func (s *Service) ChecklistQuestion(ctx context.Context, a Actor, auditID, itemI
 		if d.Audit, err = getAudit(ctx, tx, a.OrgID, auditID, false); err != nil {
 			return err
 		}
-		d.Item, err = getChecklistItem(ctx, tx, a.OrgID, auditID, itemID, false)
-		return err
+		if d.Item, err = getChecklistItem(ctx, tx, a.OrgID, auditID, itemID, false); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT i.id FROM audit_checklist_items i LEFT JOIN iso_clauses k ON k.number = i.clause_number
+			WHERE i.tenant_id = $1 AND i.audit_id = $2`+checklistOrder, a.OrgID, auditID)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return err
+		}
+		i := slices.Index(ids, itemID)
+		d.Position, d.Of = i+1, len(ids)
+		if i > 0 {
+			d.PrevID = ids[i-1]
+		}
+		if i >= 0 && i+1 < len(ids) {
+			d.NextID = ids[i+1]
+		}
+		return nil
 	})
 	return d, err
 }

@@ -34,11 +34,17 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	audit := globexAudit(t, h, process)
 	foreign := map[string]string{
-		"siteID":    site.ID.String(),
-		"processID": process.ID.String(),
-		"userID":    g.Viewer.UserID.String(), // a member of globex only
-		"fileID":    storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
+		"siteID":     site.ID.String(),
+		"processID":  process.ID.String(),
+		"userID":     g.Viewer.UserID.String(), // a member of globex only
+		"fileID":     storeFile(t, h, g.Admin, "globex-only.pdf", "%PDF-1.4\nSpringfield\n").String(),
+		"auditID":    audit.AuditID.String(),
+		"itemID":     audit.ItemID.String(),
+		"evidenceID": audit.EvidenceID.String(),
+		"findingID":  audit.FindingID.String(),
+		"templateID": audit.TemplateID.String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
