@@ -24,8 +24,8 @@ import (
 // auditIDs are the ids of an audit in progress and what hangs off it.
 type auditIDs struct {
 	AuditID, ItemID, EvidenceID, FindingID, TemplateID uuid.UUID
-	Audit                                             qms.Audit
-	Process                                           qms.Process
+	Audit                                              qms.Audit
+	Process                                            qms.Process
 }
 
 // runningAudit plans and starts an internal audit of process in org, led by its auditor, with
