@@ -70,6 +70,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 	for _, step := range []func(context.Context) error{
 		s.people,
 		s.structure,
+		s.audits,
 	} {
 		if err := step(ctx); err != nil {
 			return Result{}, err

@@ -190,8 +190,12 @@ func (au Audit) HasProcess(id uuid.UUID) bool {
 	return slices.ContainsFunc(au.Processes, func(p AuditProcess) bool { return p.ID == id })
 }
 
-// IndependenceWarnings names the auditors who own a process in the audit's scope.
+// IndependenceWarnings names the auditors who own a process in the audit's scope. An
+// external audit has none: the certification body audits, the team only hosts it.
 func (au Audit) IndependenceWarnings() []IndependenceWarning {
+	if au.Type.External() {
+		return nil
+	}
 	return CheckIndependence(au.Auditors(), au.Processes)
 }
 

@@ -340,6 +340,13 @@ func TestAudits_AnAuditorAuditingTheirOwnProcessIsWarnedNotStopped(t *testing.T)
 	if !strings.Contains(warnings[0].String(), "9.2.2") {
 		t.Errorf("warning %q does not cite the requirement", warnings[0])
 	}
+	// The team of an external audit only hosts it: no warning.
+	ext := in
+	ext.Type, ext.CertificationBody, ext.ExternalAuditor = qms.AuditSurveillance, "BSI", "Helen Marsh"
+	au = qmstest.Must(w.svc.UpdateAudit(w.ctx, w.org.QualityManager, au.ID, au.Version, ext))(t)
+	if got := au.IndependenceWarnings(); len(got) != 0 {
+		t.Fatalf("warnings %+v for the hosts of an external audit", got)
+	}
 	// An independent team is not warned about.
 	in.TeamIDs = nil
 	au = qmstest.Must(w.svc.UpdateAudit(w.ctx, w.org.QualityManager, au.ID, au.Version, in))(t)

@@ -180,7 +180,9 @@ func (s *Server) renderAuditForm(w http.ResponseWriter, r *http.Request, status 
 			p.Sites = append(p.Sites, x)
 		}
 	}
-	p.Warnings = qms.CheckIndependence(team, scope)
+	if !qms.AuditType(p.Form.Type).External() { // the certification body audits; the team hosts
+		p.Warnings = qms.CheckIndependence(team, scope)
+	}
 	title := "Plan an audit"
 	if p.Audit != nil {
 		title = "Plan of " + p.Audit.Reference
