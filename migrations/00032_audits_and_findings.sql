@@ -182,8 +182,7 @@ CREATE TABLE evidence_links (
     file_id           uuid,
     reference         text NOT NULL DEFAULT '' CHECK (length(reference) <= 1000),
     added_by          uuid REFERENCES users (id),
-    -- clock_timestamp: links added in one transaction keep the order they were added in.
-    added_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+    added_at          timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, id),
     FOREIGN KEY (tenant_id, checklist_item_id) REFERENCES audit_checklist_items (tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, finding_id) REFERENCES findings (tenant_id, id),

@@ -230,3 +230,11 @@ func auditSiteChoices(sites []qms.Site) []Option {
 	}
 	return out
 }
+
+// resultKey names a result for a class: "todo" until one is recorded.
+func resultKey(r qms.Result) string {
+	if r == "" {
+		return "todo"
+	}
+	return string(r)
+}

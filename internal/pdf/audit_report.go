@@ -74,8 +74,10 @@ func AuditReport(w io.Writer, r qms.AuditReport) error {
 		Field{"Auditee contacts", au.AuditeeContacts},
 		Field{"Planned", dateRange(au.PlannedStart, au.PlannedEnd)},
 	)
-	if au.ActualStart != nil {
+	if au.ActualEnd != nil {
 		fields = append(fields, Field{"Conducted", dateRange(au.Start(), au.End())})
+	} else if au.ActualStart != nil {
+		fields = append(fields, Field{"Started", date(*au.ActualStart)})
 	}
 	if au.ReportedAt != nil {
 		fields = append(fields, Field{"Report issued", date(*au.ReportedAt)})

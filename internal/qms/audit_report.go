@@ -106,9 +106,9 @@ func (s *Service) IssueAuditReport(ctx context.Context, a Actor, id uuid.UUID, v
 				return conflict("The nonconformity recorded on " + questionName(it) + " has no finding yet. Raise it before issuing the report.")
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE audits SET status = 'reported', reported_at = now(), summary = $3, conclusion = $4,
+		if _, err := tx.Exec(ctx, `UPDATE audits SET status = 'reported', reported_at = $6, summary = $3, conclusion = $4,
 			actual_end = $5, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-			a.OrgID, id, in.Summary, in.Conclusion, in.ActualEnd); err != nil {
+			a.OrgID, id, in.Summary, in.Conclusion, in.ActualEnd, s.now()); err != nil {
 			return err
 		}
 		d, err := auditDetails(ctx, tx, a.OrgID, id)

@@ -643,8 +643,8 @@ func (s *Service) CloseAudit(ctx context.Context, a Actor, id uuid.UUID, version
 			return conflict("Audit " + before.Reference + " cannot be closed while its nonconformities are open: " +
 				strings.Join(open, ", ") + ". Close them first.")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE audits SET status = 'closed', closed_at = now(), closed_by = $3,
-			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, a.UserID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE audits SET status = 'closed', closed_at = $4, closed_by = $3,
+			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, a.UserID, s.now()); err != nil {
 			return err
 		}
 		if after, err = getAudit(ctx, tx, a.OrgID, id, false); err != nil {

@@ -210,7 +210,7 @@ func evidenceOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, owner string, ids
 		  LEFT JOIN files f ON f.tenant_id = e.tenant_id AND f.id = e.file_id
 		  LEFT JOIN users u ON u.id = e.added_by
 		 WHERE e.tenant_id = $1 AND e.`+owner+` = ANY($2)
-		 ORDER BY e.added_at, e.id`, org, ids)
+		 ORDER BY e.added_at, e.kind = 'file', e.id`, org, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -235,11 +235,11 @@ func evidenceOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, owner string, ids
 
 // addEvidence links a plain-text reference and uploaded files to a checklist item or a
 // finding (owner is the column), recording the uploads in the same transaction.
-func addEvidence(ctx context.Context, tx pgx.Tx, a Actor, owner string, ownerID uuid.UUID, reference string, uploads []Upload) ([]string, error) {
+func addEvidence(ctx context.Context, tx pgx.Tx, a Actor, at time.Time, owner string, ownerID uuid.UUID, reference string, uploads []Upload) ([]string, error) {
 	var added []string
 	if reference != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO evidence_links (tenant_id, `+owner+`, kind, reference, added_by)
-			VALUES ($1, $2, 'reference', $3, $4)`, a.OrgID, ownerID, reference, actorID(a)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO evidence_links (tenant_id, `+owner+`, kind, reference, added_by, added_at)
+			VALUES ($1, $2, 'reference', $3, $4, $5)`, a.OrgID, ownerID, reference, actorID(a), at); err != nil {
 			return nil, err
 		}
 		added = append(added, "“"+reference+"”")
@@ -249,8 +249,8 @@ func addEvidence(ctx context.Context, tx pgx.Tx, a Actor, owner string, ownerID 
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO evidence_links (tenant_id, `+owner+`, kind, file_id, added_by)
-			VALUES ($1, $2, 'file', $3, $4)`, a.OrgID, ownerID, f.ID, actorID(a)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO evidence_links (tenant_id, `+owner+`, kind, file_id, added_by, added_at)
+			VALUES ($1, $2, 'file', $3, $4, $5)`, a.OrgID, ownerID, f.ID, actorID(a), at); err != nil {
 			return nil, err
 		}
 		added = append(added, f.Filename)
@@ -466,13 +466,13 @@ func (s *Service) RecordResult(ctx context.Context, a Actor, auditID, itemID uui
 			if _, err := tx.Exec(ctx, `
 				UPDATE audit_checklist_items SET result = NULLIF($3, ''), notes = $4,
 				       audited_by = CASE WHEN $3 = '' THEN NULL ELSE $5::uuid END,
-				       audited_at = CASE WHEN $3 = '' THEN NULL ELSE now() END,
+				       audited_at = CASE WHEN $3 = '' THEN NULL ELSE $6::timestamptz END,
 				       version = version + 1, updated_at = now()
-				 WHERE tenant_id = $1 AND id = $2`, a.OrgID, itemID, in.Result, in.Notes, actorID(a)); err != nil {
+				 WHERE tenant_id = $1 AND id = $2`, a.OrgID, itemID, in.Result, in.Notes, actorID(a), s.now()); err != nil {
 				return err
 			}
 		}
-		added, err := addEvidence(ctx, tx, a, "checklist_item_id", itemID, in.EvidenceReference, in.Files)
+		added, err := addEvidence(ctx, tx, a, s.now(), "checklist_item_id", itemID, in.EvidenceReference, in.Files)
 		if err != nil {
 			return err
 		}

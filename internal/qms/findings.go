@@ -388,12 +388,12 @@ func (s *Service) RaiseFinding(ctx context.Context, a Actor, in FindingInput) (F
 			if _, err := tx.Exec(ctx, `
 				INSERT INTO evidence_links (tenant_id, finding_id, kind, file_id, reference, added_by, added_at)
 				SELECT tenant_id, $3, kind, file_id, reference, added_by, added_at
-				  FROM evidence_links WHERE tenant_id = $1 AND checklist_item_id = $2 ORDER BY added_at, id`,
+				  FROM evidence_links WHERE tenant_id = $1 AND checklist_item_id = $2`,
 				a.OrgID, item.ID, id); err != nil {
 				return err
 			}
 		}
-		if _, err := addEvidence(ctx, tx, a, "finding_id", id, in.EvidenceReference, in.Files); err != nil {
+		if _, err := addEvidence(ctx, tx, a, s.now(), "finding_id", id, in.EvidenceReference, in.Files); err != nil {
 			return err
 		}
 		if f, err = getFinding(ctx, tx, a.OrgID, id, false); err != nil {
@@ -532,8 +532,8 @@ func (s *Service) CloseFinding(ctx context.Context, a Actor, id uuid.UUID, versi
 		if err := findingMayClose(ctx, tx, a.OrgID, before); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE findings SET status = 'closed', closed_at = now(), closed_by = $3, closure_note = $4,
-			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, a.UserID, note); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE findings SET status = 'closed', closed_at = $5, closed_by = $3, closure_note = $4,
+			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, a.UserID, note, s.now()); err != nil {
 			return err
 		}
 		if after, err = getFinding(ctx, tx, a.OrgID, id, false); err != nil {
