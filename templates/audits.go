@@ -9,14 +9,6 @@ import (
 	"github.com/plumbline/plumbline/internal/qms"
 )
 
-// auditDate is a date as an <input type="date"> value.
-func auditDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("2006-01-02")
-}
-
 // auditDateRange is "10 Mar 2026", or "10 Mar 2026 – 12 Mar 2026".
 func auditDateRange(from, to time.Time) string {
 	if from.Equal(to) || to.IsZero() {

@@ -26,7 +26,6 @@ type demoFinding struct {
 	process     string    // for audits with several processes
 	closedOn    time.Time // zero: still open
 	closure     string
-	site        string
 }
 
 // demoAudit is an audit of the 2026 programme and how far it got.
