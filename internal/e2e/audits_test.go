@@ -78,10 +78,27 @@ func TestBrowser_TheProgrammeAndAReport(t *testing.T) {
 	}
 	b.screenshot("programme-2026")
 	b.open("/o/northwind/audits?year=2026")
+	if got := b.text("#audits"); !strings.Contains(got, "EA-2026-001") || !strings.Contains(got, "LRQA") && !strings.Contains(got, "Surveillance") {
+		t.Fatalf("the year's audits: %q", got)
+	}
+	b.screenshot("audits-2026")
 	b.clickAndWait("#audits tr.status-reported a")
 	b.clickAndWait(".actions a[href$='/report']")
 	if got := b.text(".report"); !strings.Contains(got, "Signatures") || !strings.Contains(got, "Audit report issued by the lead auditor") {
 		t.Fatalf("report: %q", got)
 	}
 	b.screenshot("audit-report")
+
+	// The planned audit has an auditor who owns a process in its scope: the page and the
+	// planning form warn.
+	b.open("/o/northwind/audits?year=2026")
+	b.clickAndWait("#audits tr.status-planned a")
+	if got := b.text(".independence"); !strings.Contains(got, "Priya Shah owns Design & engineering") {
+		t.Fatalf("independence warning on the audit: %q", got)
+	}
+	b.clickAndWait(".actions a[href$='/edit']")
+	if got := b.text(".independence"); !strings.Contains(got, "Priya Shah owns Design & engineering") {
+		t.Fatalf("independence warning on the form: %q", got)
+	}
+	b.screenshot("audit-plan-form")
 }

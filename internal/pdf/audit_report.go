@@ -104,7 +104,7 @@ func AuditReport(w io.Writer, r qms.AuditReport) error {
 		}
 		return strconv.Itoa(n)
 	}
-	cols := []Column{{Header: "Clause"}, {Header: "Questions", Width: 18, Right: true}, {Header: "Conf.", Width: 13, Right: true},
+	cols := []Column{{Header: "Clause"}, {Header: "Questions", Width: 21, Right: true}, {Header: "Conf.", Width: 13, Right: true},
 		{Header: "Major", Width: 13, Right: true}, {Header: "Minor", Width: 13, Right: true}, {Header: "Obs.", Width: 13, Right: true},
 		{Header: "OFI", Width: 13, Right: true}, {Header: "Not aud.", Width: 16, Right: true}, {Header: "To do", Width: 13, Right: true}}
 	var rows [][]string
