@@ -68,6 +68,7 @@ func TestCLI_ServeRefusesARoleThatCouldBypassRowLevelSecurity(t *testing.T) {
 
 func TestCLI_SeedDemoTwiceIsFine(t *testing.T) {
 	_, db := qmstest.New(t)
+	t.Setenv("PLUMBLINE_DATA_DIR", t.TempDir()) // the demo stores evidence files
 	t.Setenv("DATABASE_URL", db.AppURL)
 	for i := range 2 {
 		out, err := plumbline(t, "", "seed", "demo")
