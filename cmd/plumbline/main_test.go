@@ -69,6 +69,7 @@ func TestCLI_ServeRefusesARoleThatCouldBypassRowLevelSecurity(t *testing.T) {
 
 func TestCLI_SeedDemoTwiceIsFine(t *testing.T) {
 	_, db := qmstest.New(t)
+	t.Setenv("PLUMBLINE_DATA_DIR", t.TempDir()) // the demo stores evidence files
 	t.Setenv("DATABASE_URL", db.AppURL)
 	// The demo keeps an imported file as evidence; it belongs in the test's directory.
 	t.Setenv("PLUMBLINE_DATA_DIR", t.TempDir())

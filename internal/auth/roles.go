@@ -72,6 +72,16 @@ const (
 	// PermRecordMeasurements: record and correct the measurements of any objective. An
 	// objective's owner may do so for their own objective without it (see qms.mayRecord).
 	PermRecordMeasurements
+	// PermPlanAudits: the audit programme, audits' scope, criteria and team, and the
+	// organisation's checklist templates.
+	PermPlanAudits
+	// PermPerformAudits: record checklist results, evidence and findings on an audit the
+	// member is on the team of, and sign its report as lead auditor.
+	PermPerformAudits
+	// PermRaiseFindings: raise findings outside audits (complaints, incidents, reviews).
+	PermRaiseFindings
+	// PermCloseFindings: close findings and close reported audits.
+	PermCloseFindings
 )
 
 // Records and evidence. Every member may read records; these are the changes. (A block of
@@ -93,13 +103,15 @@ var grants = map[Role][]Permission{
 	RoleAdmin: {PermManageMembers, PermManageStructure, PermViewAuditTrail,
 		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermManageDocumentTypes, PermRaiseReviewFlags,
 		PermManageObjectives, PermRecordMeasurements,
-		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords},
+		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords,
+		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings},
 	RoleQualityManager: {PermViewAuditTrail,
 		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermRaiseReviewFlags,
 		PermManageObjectives, PermRecordMeasurements,
-		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords},
+		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords,
+		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings},
 	RoleProcessOwner: {PermDraftDocuments, PermRaiseReviewFlags, PermWriteRecords, PermManageSuppliers},
-	RoleAuditor:      {PermRaiseReviewFlags},
+	RoleAuditor:      {PermRaiseReviewFlags, PermPlanAudits, PermPerformAudits, PermRaiseFindings},
 	RoleViewer:       {PermRaiseReviewFlags},
 }
 

@@ -18,12 +18,13 @@ import (
 // globalTables are the only tables without tenant_id. A new table that is neither a tenant
 // table nor deliberately added here fails TestSchema_EveryTenantTableIsIsolated.
 var globalTables = []string{
-	"goose_db_version", // migrations bookkeeping
-	"organisations",    // the register of tenants itself
-	"users",            // accounts are global; memberships are per tenant
-	"sessions",         // a session exists before an organisation is chosen
-	"sign_in_throttle", // per account and address, before any organisation
-	"iso_clauses",      // ISO 9001 reference data, the same for everyone
+	"goose_db_version",      // migrations bookkeeping
+	"organisations",         // the register of tenants itself
+	"users",                 // accounts are global; memberships are per tenant
+	"sessions",              // a session exists before an organisation is chosen
+	"sign_in_throttle",      // per account and address, before any organisation
+	"iso_clauses",           // ISO 9001 reference data, the same for everyone
+	"iso_default_questions", // the checklist questions every organisation starts with
 	// The job queue (River): a job carries its organisation in its arguments and its worker
 	// works in a transaction scoped to that organisation.
 	"river_job", "river_leader", "river_migration", "river_notification", "river_queue",

@@ -85,6 +85,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 		s.documents,
 		s.objectives,
 		s.records,
+		s.audits,
 	} {
 		if err := step(ctx); err != nil {
 			return Result{}, err

@@ -103,6 +103,9 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"record_type", "Record types"},
 	{"supplier", "Suppliers"},
 	{"record_import", "Record imports"},
+	{"audit", "Audits"},
+	{"finding", "Findings"},
+	{"checklist_template", "Checklist templates"},
 }
 
 // AuditTrail lists the organisation's trail, newest first, with keyset pagination.

@@ -2,6 +2,7 @@ package qms
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -164,4 +165,30 @@ func summariseRecords(ctx context.Context, tx pgx.Tx, org uuid.UUID, f RecordFil
 		       count(*) FILTER (WHERE l.kind = 'complaint' AND l.event_date >= `+since+`::date),
 		       count(*) FILTER (WHERE l.kind = 'incident' AND l.event_date >= `+since+`::date)
 		  FROM (`+q+`) l`, args...).Scan(&out.OpenComplaints, &out.ComplaintsLast90, &out.IncidentsLast90)
+}
+
+// ISOClause is a clause of ISO 9001:2015.
+type ISOClause struct {
+	Number string `db:"number" json:"number"`
+	Title  string `db:"title" json:"title"`
+}
+
+// Label is "7.1.5 Monitoring and measuring resources".
+func (c ISOClause) Label() string { return c.Number + " " + c.Title }
+
+// Depth is 0 for a main clause (8), 1 for 8.5, 2 for 8.5.1.
+func (c ISOClause) Depth() int { return strings.Count(c.Number, ".") }
+
+// ISOClauses lists the clauses of ISO 9001:2015, in clause order.
+func (s *Service) ISOClauses(ctx context.Context, a Actor) ([]ISOClause, error) {
+	var out []ISOClause
+	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT number, title FROM iso_clauses ORDER BY sort_key`)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
+		return err
+	})
+	return out, err
 }

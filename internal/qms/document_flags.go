@@ -3,7 +3,6 @@ package qms
 import (
 	"context"
 	"regexp"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -232,15 +231,8 @@ func resolveOpenFlags(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, do
 	if n > 0 {
 		err = record(ctx, tx, a, change{
 			Action: "document.flag_resolve", EntityType: "document", EntityID: doc.ID.String(),
-			Summary: "Resolved " + plural(n, "open review flag") + " on " + doc.Number + ": " + note,
+			Summary: "Resolved " + plural(n, "open review flag", "open review flags") + " on " + doc.Number + ": " + note,
 		})
 	}
 	return n, err
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
 }

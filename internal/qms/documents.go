@@ -495,23 +495,3 @@ func (s *Service) ObsoleteDocument(ctx context.Context, a Actor, id uuid.UUID, v
 	})
 	return after, err
 }
-
-// ISOClause is one clause of ISO 9001, for pickers and labels.
-type ISOClause struct {
-	Number string `db:"number"`
-	Title  string `db:"title"`
-}
-
-// ISOClauses lists the clauses of ISO 9001 in order.
-func (s *Service) ISOClauses(ctx context.Context, a Actor) ([]ISOClause, error) {
-	var out []ISOClause
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT number, title FROM iso_clauses ORDER BY sort_key`)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
-		return err
-	})
-	return out, err
-}

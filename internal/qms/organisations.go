@@ -62,6 +62,9 @@ func (s *Service) CreateOrganisation(ctx context.Context, slug, name, operator s
 		if _, err := tx.Exec(ctx, `SELECT add_default_document_types($1)`, org.ID); err != nil {
 			return err
 		}
+		if err := seedQuestionTemplates(ctx, tx, org.ID); err != nil {
+			return err
+		}
 		system := SystemActor(org, operator)
 		if err := record(ctx, tx, system, change{
 			Action: "organisation.create", EntityType: "organisation", EntityID: org.ID.String(),

@@ -2,6 +2,7 @@ package qms
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,14 +15,16 @@ import (
 // Process is one of the organisation's processes (ISO 9001 4.4), with the member who owns it.
 // Documents, records, audits, findings and risks all hang off processes.
 type Process struct {
-	ID          uuid.UUID  `db:"id" json:"id"`
-	Name        string     `db:"name" json:"name"`
-	Description string     `db:"description" json:"description"`
-	OwnerID     uuid.UUID  `db:"owner_user_id" json:"owner_user_id"`
-	OwnerName   string     `db:"owner_name" json:"owner_name"`
-	ArchivedAt  *time.Time `db:"archived_at" json:"archived_at"`
-	Version     int        `db:"version" json:"version"`
-	UpdatedAt   time.Time  `db:"updated_at" json:"-"`
+	ID          uuid.UUID `db:"id" json:"id"`
+	Name        string    `db:"name" json:"name"`
+	Description string    `db:"description" json:"description"`
+	OwnerID     uuid.UUID `db:"owner_user_id" json:"owner_user_id"`
+	OwnerName   string    `db:"owner_name" json:"owner_name"`
+	// AuditFrequencyMonths is how often the audit programme plans an internal audit of it.
+	AuditFrequencyMonths int        `db:"audit_frequency_months" json:"audit_frequency_months"`
+	ArchivedAt           *time.Time `db:"archived_at" json:"archived_at"`
+	Version              int        `db:"version" json:"version"`
+	UpdatedAt            time.Time  `db:"updated_at" json:"-"`
 }
 
 // Archived reports whether the process is no longer run.
@@ -32,7 +35,13 @@ type ProcessInput struct {
 	Name        string
 	Description string
 	OwnerID     uuid.UUID
+	// AuditFrequencyMonths is 1 to 60; 0 means the default of DefaultAuditFrequencyMonths.
+	AuditFrequencyMonths int
 }
+
+// DefaultAuditFrequencyMonths is how often a process is audited unless set otherwise: once a
+// year, the usual rhythm of an internal audit programme.
+const DefaultAuditFrequencyMonths = 12
 
 func (in *ProcessInput) validate() error {
 	in.Name, in.Description = clean(in.Name), clean(in.Description)
@@ -43,12 +52,18 @@ func (in *ProcessInput) validate() error {
 	if in.OwnerID == uuid.Nil {
 		c.add("owner_user_id", "Choose who owns this process.")
 	}
+	if in.AuditFrequencyMonths == 0 {
+		in.AuditFrequencyMonths = DefaultAuditFrequencyMonths
+	}
+	if in.AuditFrequencyMonths < 1 || in.AuditFrequencyMonths > 60 {
+		c.add("audit_frequency_months", "Enter a whole number of months from 1 to 60.")
+	}
 	return c.err()
 }
 
 const processSelect = `
 	SELECT p.id, p.name, p.description, p.owner_user_id, u.name AS owner_name,
-	       p.archived_at, p.version, p.updated_at
+	       p.audit_frequency_months, p.archived_at, p.version, p.updated_at
 	  FROM processes p JOIN users u ON u.id = p.owner_user_id`
 
 // Processes lists the organisation's processes by name, archived ones last.
@@ -112,8 +127,8 @@ func (s *Service) CreateProcess(ctx context.Context, a Actor, in ProcessInput) (
 	var p Process
 	err := s.write(ctx, a, func(tx pgx.Tx) error {
 		var id uuid.UUID
-		err := tx.QueryRow(ctx, `INSERT INTO processes (tenant_id, name, description, owner_user_id)
-			VALUES ($1, $2, $3, $4) RETURNING id`, a.OrgID, in.Name, in.Description, in.OwnerID).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO processes (tenant_id, name, description, owner_user_id, audit_frequency_months)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.OrgID, in.Name, in.Description, in.OwnerID, in.AuditFrequencyMonths).Scan(&id)
 		if err != nil {
 			return processWriteError(err)
 		}
@@ -138,7 +153,8 @@ func (s *Service) UpdateProcess(ctx context.Context, a Actor, id uuid.UUID, vers
 		return Process{}, err
 	}
 	return s.changeProcess(ctx, a, id, version, "process.update",
-		`name = $3, description = $4, owner_user_id = $5`, in.Name, in.Description, in.OwnerID)
+		`name = $3, description = $4, owner_user_id = $5, audit_frequency_months = $6`,
+		in.Name, in.Description, in.OwnerID, in.AuditFrequencyMonths)
 }
 
 // SetProcessArchived archives a process no longer run, or brings it back.
@@ -194,6 +210,8 @@ func processSummary(action string, before, after Process) string {
 		return "Handed process " + after.Name + " from " + before.OwnerName + " to " + after.OwnerName
 	case before.Name != after.Name:
 		return "Renamed process " + before.Name + " to " + after.Name
+	case before.AuditFrequencyMonths != after.AuditFrequencyMonths:
+		return "Set the audit frequency of " + after.Name + " to every " + strconv.Itoa(after.AuditFrequencyMonths) + " months"
 	}
 	return "Updated process " + after.Name
 }

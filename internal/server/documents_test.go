@@ -38,21 +38,6 @@ func foreignDocument(t *testing.T, h *harness, process qms.Process) (doc, versio
 	return d.ID, v.ID, f.ID, types[0].ID
 }
 
-// postFiles sends text fields and files (named, with their content) as one multipart form.
-func (c *client) postFiles(path string, fields url.Values, files map[string]string) *response {
-	c.h.t.Helper()
-	var parts []part
-	for k, vs := range fields {
-		for _, v := range vs {
-			parts = append(parts, field(k, v))
-		}
-	}
-	for name, content := range files {
-		parts = append(parts, part{name: "files", filename: name, body: strings.NewReader(content)})
-	}
-	return c.postMultipart(path, parts...)
-}
-
 // docSetup is acme with a production process owned by its process owner.
 func docSetup(t *testing.T, h *harness) (process qms.Process, procedureType qms.DocumentType) {
 	t.Helper()
@@ -87,7 +72,7 @@ func TestDocumentPages_DraftSubmitSignAndAcknowledge(t *testing.T) {
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
 	docID := createdDocument(t, owner.postFiles("/o/acme/documents",
 		newDocumentForm(process, ty, h.acme.ProcessOwner, "Control of nonconforming output", "# Identify\n\nAttach a red HOLD label."),
-		map[string]string{"ncr-form.pdf": "%PDF-1.4\nNCR form\n"}))
+		map[string][2]string{"files": {"ncr-form.pdf", "%PDF-1.4\nNCR form\n"}}))
 	page := owner.get("/o/acme/documents/" + docID).wantStatus(http.StatusOK)
 	if got := page.text("h1"); !strings.Contains(got, "QP-001") || !strings.Contains(got, "Control of nonconforming output") {
 		t.Fatalf("heading %q", got)
@@ -179,7 +164,7 @@ func TestDocumentPages_RefusedUploadsKeepTheFormAndSayWhy(t *testing.T) {
 	process, ty := docSetup(t, h)
 	owner := h.signedIn(h.acme, auth.RoleProcessOwner)
 	form := newDocumentForm(process, ty, h.acme.ProcessOwner, "Packing", "Wrap in VCI paper.")
-	res := owner.postFiles("/o/acme/documents", form, map[string]string{"page.html": "<!DOCTYPE html><html><script>x</script></html>"}).
+	res := owner.postFiles("/o/acme/documents", form, map[string][2]string{"files": {"page.html", "<!DOCTYPE html><html><script>x</script></html>"}}).
 		wantStatus(http.StatusUnprocessableEntity)
 	if !strings.Contains(res.text("#files-error"), "page.html") || res.attr("#title", "value") != "Packing" {
 		t.Fatalf("file error %q, title %q", res.text("#files-error"), res.attr("#title", "value"))
@@ -191,7 +176,7 @@ func TestDocumentPages_RefusedUploadsKeepTheFormAndSayWhy(t *testing.T) {
 	t.Cleanup(ts.Close)
 	h.http = ts
 	c := h.signedIn(h.acme, auth.RoleProcessOwner)
-	res = c.postFiles("/o/acme/documents", form, map[string]string{"big.pdf": "%PDF-1.4\n" + strings.Repeat("x", 4096)}).
+	res = c.postFiles("/o/acme/documents", form, map[string][2]string{"files": {"big.pdf", "%PDF-1.4\n" + strings.Repeat("x", 4096)}}).
 		wantStatus(http.StatusRequestEntityTooLarge)
 	if !strings.Contains(res.text("#files-error"), "1 KiB") {
 		t.Fatalf("too large: %q", res.text("#files-error"))

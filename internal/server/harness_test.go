@@ -208,3 +208,19 @@ func (c *client) postMultipart(path string, parts ...part) *response {
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	return c.do(req)
 }
+
+// postFiles sends text fields and files as one multipart form; files maps a file field to the
+// file's name and content.
+func (c *client) postFiles(path string, fields url.Values, files map[string][2]string) *response {
+	c.h.t.Helper()
+	var parts []part
+	for k, vs := range fields {
+		for _, v := range vs {
+			parts = append(parts, field(k, v))
+		}
+	}
+	for name, f := range files {
+		parts = append(parts, part{name: name, filename: f[0], body: strings.NewReader(f[1])})
+	}
+	return c.postMultipart(path, parts...)
+}

@@ -2,6 +2,8 @@ package server
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -15,13 +17,24 @@ func processForm(r *http.Request) templates.ProcessForm {
 		Name:        r.PostFormValue("name"),
 		Description: r.PostFormValue("description"),
 		OwnerID:     r.PostFormValue("owner_user_id"),
+		Frequency:   r.PostFormValue("audit_frequency_months"),
 		Version:     formVersion(r),
 	}
 }
 
 func processInput(f templates.ProcessForm) qms.ProcessInput {
 	owner, _ := uuid.Parse(f.OwnerID) // an unreadable owner is "not chosen", reported by the service
-	return qms.ProcessInput{Name: f.Name, Description: f.Description, OwnerID: owner}
+	// Left empty, the frequency is the default; anything but a whole number is out of range,
+	// which the service reports next to the field.
+	frequency := 0
+	if strings.TrimSpace(f.Frequency) != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(f.Frequency))
+		if err != nil {
+			n = -1
+		}
+		frequency = n
+	}
+	return qms.ProcessInput{Name: f.Name, Description: f.Description, OwnerID: owner, AuditFrequencyMonths: frequency}
 }
 
 // ownerOptions lists who may own a process: the organisation's members.
@@ -94,7 +107,8 @@ func (s *Server) showProcess(w http.ResponseWriter, r *http.Request) {
 }
 
 func currentProcessForm(p qms.Process) templates.ProcessForm {
-	return templates.ProcessForm{Name: p.Name, Description: p.Description, OwnerID: p.OwnerID.String(), Version: p.Version}
+	return templates.ProcessForm{Name: p.Name, Description: p.Description, OwnerID: p.OwnerID.String(),
+		Frequency: strconv.Itoa(p.AuditFrequencyMonths), Version: p.Version}
 }
 
 func (s *Server) renderProcessEdit(w http.ResponseWriter, r *http.Request, status int, p templates.ProcessEditPage) {

@@ -44,6 +44,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, version, flag, docType := foreignDocument(t, h, process)
+	audit := globexAudit(t, h, process)
 	recs := globexRecords(t, h)
 	foreign := map[string]string{
 		"siteID":         site.ID.String(),
@@ -62,6 +63,11 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"typeID":         recs.recordType.String(),
 		"importID":       recs.importID.String(),
 		"number":         "99.9", // clauses are the same for everyone; there is no clause 99.9
+		"auditID":        audit.AuditID.String(),
+		"itemID":         audit.ItemID.String(),
+		"evidenceID":     audit.EvidenceID.String(),
+		"findingID":      audit.FindingID.String(),
+		"templateID":     audit.TemplateID.String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
