@@ -212,3 +212,11 @@ func resultKey(r qms.Result) string {
 	}
 	return string(r)
 }
+
+func auditDocumentChoices(docs []qms.Document) []Option {
+	out := make([]Option, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, Option{Value: d.ID.String(), Label: d.Number + " " + d.Title})
+	}
+	return out
+}

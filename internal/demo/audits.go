@@ -23,6 +23,7 @@ type demoFinding struct {
 	evidence    string
 	reference   string    // evidence by reference
 	file        [2]string // evidence file: name and content
+	link        demoLink  // a controlled document and a record linked as evidence
 	process     string    // for audits with several processes
 	closedOn    time.Time // zero: still open
 	closure     string
@@ -40,9 +41,18 @@ type demoAudit struct {
 	status                    qms.AuditStatus
 	answered                  int // in progress: how many questions have a result
 	findings                  []demoFinding
+	documents                 []string         // criteria besides the clauses, by title
+	links                     map[int]demoLink // evidence on conforming answers, by question
 	summary, conclusion       string
 	reportedOn                time.Time
 	closedOn                  time.Time
+}
+
+// demoLink is evidence an auditor links: a controlled document by its title (numbers are
+// handed out as the demo runs) and a record found by a search and its exact title.
+type demoLink struct {
+	document            string
+	recordQuery, record string
 }
 
 func d(m time.Month, day int) time.Time { return time.Date(2026, m, day, 0, 0, 0, 0, time.UTC) }
@@ -82,9 +92,10 @@ var programme2026 = []demoAudit{
 	{
 		typ: qms.AuditInternal, title: "Production: control of production and nonconforming output", lead: ian,
 		processes: []string{"Production"}, sites: []string{leeds}, clauses: []string{"8.5.1", "8.5.2", "8.7"},
-		scope:    "CNC turning and milling cells 1 to 4, first-off approval, traceability of bar stock, quarantine and NCR handling.",
-		contacts: "Tom Baker (Production Manager); Sam Lee (CNC Machinist, cell 3)",
-		start:    d(3, 17), end: d(3, 18), status: qms.AuditReported, reportedOn: d(3, 20),
+		documents: []string{"Control of nonconforming output", "CNC lathe setting and first-off approval"},
+		scope:     "CNC turning and milling cells 1 to 4, first-off approval, traceability of bar stock, quarantine and NCR handling.",
+		contacts:  "Tom Baker (Production Manager); Sam Lee (CNC Machinist, cell 3)",
+		start:     d(3, 17), end: d(3, 18), status: qms.AuditReported, reportedOn: d(3, 20),
 		findings: []demoFinding{
 			{clause: "8.7", class: qms.MajorNC,
 				notes:       "14 shafts NW-1180 (job 5120) on the finished goods rack with an undersize bearing diameter, no NCR tag, mixed with released parts.",
@@ -92,12 +103,14 @@ var programme2026 = []demoAudit{
 				requirement: "QP-014 Control of nonconforming product, section 4.2",
 				evidence:    "Job 5120 CMM report 17 Mar 2026 (Ø20 g6 measured 19.962–19.968); no NCR raised; parts found on rack FG-2 alongside released batch 5118.",
 				reference:   "CMM report job 5120, 17 Mar 2026", closedOn: d(5, 14),
+				link:    demoLink{document: "Control of nonconforming output"},
 				closure: "Parts scrapped (NCR-2026-031). Quarantine cage installed at cell 3; QP-014 revised to rev 6 with red-tag step; all operators briefed 2 Apr. Effectiveness checked by sampling 20 NCRs in April and May: all tagged and segregated."},
 			{clause: "8.5.1", class: qms.MinorNC,
 				notes:       "Route cards for jobs 5114 and 5119 have no first-off sign-off; operator says inspector checked verbally.",
 				statement:   "First-off approval was not recorded for 2 of 6 sampled jobs, so it cannot be shown that production was released under controlled conditions.",
 				requirement: "WI-PRD-03 First-off inspection, step 5: inspector signs the route card before the batch runs",
-				evidence:    "Route cards jobs 5114 and 5119, cells 2 and 3, 16 Mar 2026."},
+				evidence:    "Route cards jobs 5114 and 5119, cells 2 and 3, 16 Mar 2026.",
+				link:        demoLink{document: "CNC lathe setting and first-off approval"}},
 			{clause: "8.5.2", class: qms.Observation,
 				notes:     "Bar stock offcuts in rack R4 without heat numbers.",
 				statement: "Offcuts of EN24T bar returned to rack R4 were not marked with their heat number; traceability relied on memory.",
@@ -109,14 +122,17 @@ var programme2026 = []demoAudit{
 	{
 		typ: qms.AuditInternal, title: "Maintenance & calibration", lead: ian,
 		processes: []string{"Maintenance & calibration"}, sites: []string{leeds}, clauses: []string{"7.1.3", "7.1.5"},
-		scope:    "Planned maintenance of CNC machines and the calibration of gauges and measuring instruments used in production and inspection.",
-		contacts: "Tom Baker (process owner); Dave Whitaker (Maintenance Technician)",
-		start:    d(5, 12), end: d(5, 12), status: qms.AuditReported, reportedOn: d(5, 14),
+		documents: []string{"Control of monitoring and measuring equipment"},
+		links:     map[int]demoLink{0: {recordQuery: "Mitutoyo micrometer", record: "Calibration Mitutoyo micrometer 0–25 mm (G-014)"}},
+		scope:     "Planned maintenance of CNC machines and the calibration of gauges and measuring instruments used in production and inspection.",
+		contacts:  "Tom Baker (process owner); Dave Whitaker (Maintenance Technician)",
+		start:     d(5, 12), end: d(5, 12), status: qms.AuditReported, reportedOn: d(5, 14),
 		findings: []demoFinding{
 			{clause: "7.1.5", index: 1, class: qms.MinorNC,
 				notes:       "Sampled 12 gauges in the register: M-112 overdue since 14 Jan, still in the cell 3 drawer; G-114 and G-117 have no certificate on file.",
 				statement:   "Calibration records could not be shown for all measuring equipment in use: 3 of 12 sampled gauges were overdue or had no calibration certificate.",
 				requirement: "QP-009 Control of monitoring and measuring equipment, section 5",
+				link:        demoLink{document: "Control of monitoring and measuring equipment", recordQuery: "bore gauge", record: "Calibration Bore gauge 18–35 mm (G-031)"},
 				evidence:    "Calibration register extract 12 May 2026: M-112 due 14 Jan 2026; G-114 and G-117 calibrated 20 Jun 2025 with no certificate on file.",
 				reference:   "Calibration register, entries M-112, G-114, G-117",
 				file:        [2]string{"calibration-register-extract-2026-05-12.csv", calCSV}},
@@ -205,6 +221,11 @@ var programme2026 = []demoAudit{
 		scope:    "Quotations, contract review of drawings and delivery dates, order changes, complaints intake and customer satisfaction.",
 		contacts: "Daniel Okafor (Sales Manager); Lucy Grant (Customer Service)",
 		start:    d(11, 17), end: d(11, 19), status: qms.AuditInProgress, answered: 2,
+		documents: []string{"Contract review"},
+		links: map[int]demoLink{
+			0: {document: "Contract review"},
+			1: {recordQuery: "delivered late", record: "Order delivered four days late"},
+		},
 	},
 	{
 		typ: qms.AuditInternal, title: "Design & engineering and warehouse", lead: ian, team: []string{priya},
@@ -321,6 +342,13 @@ func (s *seeder) seedAudit(ctx context.Context, da demoAudit, process map[string
 	for _, name := range da.sites {
 		in.SiteIDs = append(in.SiteIDs, site[name])
 	}
+	for _, title := range da.documents {
+		doc, err := s.documentTitled(ctx, title)
+		if err != nil {
+			return err
+		}
+		in.DocumentIDs = append(in.DocumentIDs, doc.ID)
+	}
 	at(da.start.AddDate(0, -1, 0), 11)
 	au, err := s.svc.CreateAudit(ctx, priyaA, in)
 	if err != nil || da.status == qms.AuditPlanned {
@@ -355,9 +383,11 @@ func (s *seeder) seedAudit(ctx context.Context, da demoAudit, process map[string
 			break
 		}
 		in := qms.ResultInput{Result: qms.ResultConforming, Notes: conformingNote(it, i)}
+		link := da.links[i]
 		f, hasFinding := onQuestion[it.ID]
 		if hasFinding {
 			in = qms.ResultInput{Result: qms.Result(f.class), Notes: f.notes, EvidenceReference: f.reference}
+			link = f.link
 			if in.Notes == "" {
 				in.Notes = f.statement
 			}
@@ -368,6 +398,9 @@ func (s *seeder) seedAudit(ctx context.Context, da demoAudit, process map[string
 				}
 				in.Files = []qms.Upload{up}
 			}
+		}
+		if in.Links, err = s.evidenceRefs(ctx, link); err != nil {
+			return err
 		}
 		day := da.start
 		if i >= len(detail.Checklist)/2 {
@@ -438,4 +471,38 @@ func conformingNote(it qms.ChecklistItem, i int) string {
 		"",
 	}
 	return notes[i%len(notes)]
+}
+
+// documentTitled finds a demo document by its title.
+func (s *seeder) documentTitled(ctx context.Context, title string) (qms.Document, error) {
+	page, err := s.svc.Documents(ctx, s.as(priya), qms.DocumentFilter{Status: "all", Query: title, Limit: 20})
+	if err != nil {
+		return qms.Document{}, err
+	}
+	for _, d := range page.Documents {
+		if d.Title == title {
+			return d, nil
+		}
+	}
+	return qms.Document{}, fmt.Errorf("no demo document titled %q", title)
+}
+
+// evidenceRefs turns a demo link into what an auditor types: the document's number (its
+// title works too) and the record's number.
+func (s *seeder) evidenceRefs(ctx context.Context, l demoLink) (qms.EvidenceRefs, error) {
+	refs := qms.EvidenceRefs{Document: l.document}
+	if l.record == "" {
+		return refs, nil
+	}
+	page, err := s.svc.Records(ctx, s.as(priya), qms.RecordFilter{Query: l.recordQuery, State: qms.RecordFinal, Limit: 50})
+	if err != nil {
+		return refs, err
+	}
+	for _, r := range page.Rows {
+		if r.Title == l.record {
+			refs.Record = qms.RecordNumber(r.Ref)
+			return refs, nil
+		}
+	}
+	return refs, fmt.Errorf("no demo record titled %q", l.record)
 }

@@ -27,6 +27,7 @@ func TestSeed_IsIdempotentAndObeysTheRules(t *testing.T) {
 		a := qmstest.Must(svc.AuditTrail(ctx, admin, qms.AuditFilter{Limit: 200}))(t)
 		return len(m), len(s), len(p), len(a.Entries)
 	}
+	checkEvidenceLinks(t, svc, admin)
 	m1, s1, p1, a1 := count()
 	if m1 != len(demo.People) || s1 != 3 || p1 < 9 {
 		t.Fatalf("seeded %d members, %d sites, %d processes", m1, s1, p1)
@@ -49,5 +50,37 @@ func TestSeed_IsIdempotentAndObeysTheRules(t *testing.T) {
 	}
 	if res := qmstest.Must(svc.VerifyAuditTrail(ctx, demo.Slug))(t); !res.Intact {
 		t.Fatalf("the demo's trail does not verify: %+v", res)
+	}
+}
+
+// checkEvidenceLinks: the demo audits check against documents and link documents and records
+// as evidence, on answers and on findings.
+func checkEvidenceLinks(t *testing.T, svc *qms.Service, a qms.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	criteria, docLinks, recordLinks, findingLinks := 0, 0, 0, 0
+	count := func(links []qms.EvidenceLink) {
+		for _, l := range links {
+			if l.Document != nil {
+				docLinks++
+			}
+			if l.Record != nil {
+				recordLinks++
+			}
+		}
+	}
+	for _, au := range qmstest.Must(svc.Audits(ctx, a, qms.AuditListFilter{Year: 2026}))(t) {
+		criteria += len(au.Documents)
+		d := qmstest.Must(svc.AuditDetails(ctx, a, au.ID))(t)
+		for _, it := range d.Checklist {
+			count(it.Evidence)
+		}
+		for _, f := range d.Findings {
+			findingLinks += len(f.Evidence)
+		}
+	}
+	if criteria < 3 || docLinks < 4 || recordLinks < 3 || findingLinks < 4 {
+		t.Fatalf("demo audits: %d document criteria, %d document and %d record links on answers, %d evidence links on findings",
+			criteria, docLinks, recordLinks, findingLinks)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -35,11 +36,22 @@ func TestBrowser_AnAuditorRecordsAMinorNCWithEvidenceAndItsFindingIsListed(t *te
 		t.Fatal(err)
 	}
 	b.do("attaching the evidence file", chromedp.SetUploadFiles(chromedp.CSS("#evidence_files"), []string{evidence}))
+	// The document picker narrows its suggestions as the auditor types (htmx), and the
+	// procedure is linked as the version in force at the audit.
+	b.do("typing in the document picker", chromedp.SendKeys(chromedp.CSS("#document"), "contract"))
+	for deadline := time.Now().Add(10 * time.Second); b.count("#document-choices option") != 1; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the document picker still offers %d suggestions after typing “contract”", b.count("#document-choices option"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.fill("#document", "Contract review")
 	b.clickAndWait("form[enctype] button[type=submit]")
 	if got := b.path(); got != questionPath {
 		t.Fatalf("after saving the browser is at %s, want the question again", got)
 	}
-	if got := b.text(".evidence"); !strings.Contains(got, "order-24-1187-review.csv") || !strings.Contains(got, "Order file 24-1187") {
+	if got := b.text(".evidence"); !strings.Contains(got, "order-24-1187-review.csv") || !strings.Contains(got, "Order file 24-1187") ||
+		!strings.Contains(got, "Contract review") || !strings.Contains(got, "effective at audit") {
 		t.Fatalf("evidence on the question: %q", got)
 	}
 	b.screenshot("question-minor-nc")

@@ -26,6 +26,18 @@ func names(refs []qms.NamedRef) string {
 	return strings.Join(out, ", ")
 }
 
+// evidenceLine names a piece of evidence: a file with the start of its hash, a document
+// version with the moment it belongs to, a record with its revision, or the reference.
+func evidenceLine(e qms.EvidenceLink) string {
+	switch {
+	case e.File != nil:
+		return e.File.Filename + " (SHA-256 " + e.File.SHA256[:16] + "…)"
+	case e.Document != nil:
+		return e.Name() + " (effective at audit)"
+	}
+	return strings.Trim(e.Name(), "“”")
+}
+
 // AuditReport writes the report of an audit: the same content as the report page, for
 // management and the certification body.
 func AuditReport(w io.Writer, r qms.AuditReport) error {
@@ -53,6 +65,13 @@ func AuditReport(w io.Writer, r qms.AuditReport) error {
 	var criteria []string
 	for _, k := range au.Clauses {
 		criteria = append(criteria, "ISO 9001:2015 "+k.Label())
+	}
+	for _, doc := range au.Documents {
+		if doc.Revision == nil {
+			criteria = append(criteria, doc.Label()+" (not in force at the audit)")
+		} else {
+			criteria = append(criteria, doc.Label()+" (in force at the audit)")
+		}
 	}
 	fields := []Field{
 		{"Organisation", r.Organisation},
@@ -127,11 +146,7 @@ func AuditReport(w io.Writer, r qms.AuditReport) error {
 		d.Subheading(f.Reference + " · " + f.Classification.Label() + " · " + f.Status.Label())
 		evidence := []string{}
 		for _, e := range f.Evidence {
-			if e.File != nil {
-				evidence = append(evidence, e.File.Filename+" (SHA-256 "+e.File.SHA256[:16]+"…)")
-			} else {
-				evidence = append(evidence, e.Reference)
-			}
+			evidence = append(evidence, evidenceLine(e))
 		}
 		closed := ""
 		if f.ClosedAt != nil {
@@ -154,7 +169,7 @@ func AuditReport(w io.Writer, r qms.AuditReport) error {
 	for _, it := range r.Checklist {
 		notes := it.Notes
 		for _, e := range it.Evidence {
-			notes += "\nEvidence: " + strings.Trim(e.Name(), "“”")
+			notes += "\nEvidence: " + evidenceLine(e)
 		}
 		for _, f := range it.Findings {
 			notes += "\nFinding " + f.Reference

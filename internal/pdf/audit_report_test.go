@@ -108,3 +108,27 @@ func TestAuditReport_ADraftSaysSo(t *testing.T) {
 		t.Fatalf("draft PDF says:\n%s", text)
 	}
 }
+
+func TestAuditReport_ListsDocumentCriteriaAndLinkedDocumentsAndRecords(t *testing.T) {
+	r := sampleReport(2)
+	rev := 3
+	r.Audit.Documents = []qms.AuditDocument{{Number: "QP-007", Title: "Control of production", VersionID: &uuid.UUID{}, Revision: &rev}}
+	doc := qms.EvidenceLink{Kind: qms.EvidenceDocument, Document: &qms.LinkedDocument{Number: "QP-007", Title: "Control of production", Revision: 3}}
+	rec := qms.EvidenceLink{Kind: qms.EvidenceRecord, Record: &qms.LinkedRecord{Number: "R-00042", Title: "Calibration certificate M-112", Revision: 1}}
+	r.Checklist[0].Evidence = []qms.EvidenceLink{doc, rec}
+	r.Findings[0].Evidence = []qms.EvidenceLink{doc}
+	var buf bytes.Buffer
+	if err := pdf.AuditReport(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	text := pdftest.Text(buf.Bytes())
+	for _, want := range []string{
+		"QP-007 rev 3 Control of production (in force at the audit)",
+		"QP-007 rev 3 Control of production (effective at audit)",
+		"Evidence: R-00042 Calibration", // the checklist table wraps the rest
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF does not say %q; it says:\n%s", want, text)
+		}
+	}
+}

@@ -99,7 +99,7 @@ func (s *Service) IssueAuditReport(ctx context.Context, a Actor, id uuid.UUID, v
 			return err
 		}
 		if open := TallyOf(items).Open(); open > 0 {
-			return conflict(plural(open, "question has", "questions have") + " no result yet. Record a result for each, or mark it “not audited”, before issuing the report.")
+			return conflict(Plural(open, "question has", "questions have") + " no result yet. Record a result for each, or mark it “not audited”, before issuing the report.")
 		}
 		for _, it := range items {
 			if it.NeedsFinding() {
@@ -127,7 +127,7 @@ func (s *Service) IssueAuditReport(ctx context.Context, a Actor, id uuid.UUID, v
 		return record(ctx, tx, a, change{
 			Action: "audit.report", EntityType: "audit", EntityID: id.String(),
 			Summary: "Issued the report of " + after.Reference + " " + after.Title + ": " + strconv.Itoa(t.Audited()) + " of " +
-				strconv.Itoa(t.Total) + " questions audited, " + plural(len(d.Findings), "finding", "findings"),
+				strconv.Itoa(t.Total) + " questions audited, " + Plural(len(d.Findings), "finding", "findings"),
 			Before: before, After: after,
 		})
 	})

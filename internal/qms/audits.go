@@ -141,10 +141,11 @@ type Audit struct {
 	Version           int         `db:"version" json:"version"`
 	UpdatedAt         time.Time   `db:"updated_at" json:"-"`
 
-	Processes []AuditProcess `db:"-" json:"processes"`
-	Sites     []NamedRef     `db:"-" json:"sites"`
-	Clauses   []ISOClause    `db:"-" json:"clauses"`
-	Team      []NamedRef     `db:"-" json:"team"` // besides the lead auditor
+	Processes []AuditProcess  `db:"-" json:"processes"`
+	Sites     []NamedRef      `db:"-" json:"sites"`
+	Clauses   []ISOClause     `db:"-" json:"clauses"`
+	Documents []AuditDocument `db:"-" json:"documents"`
+	Team      []NamedRef      `db:"-" json:"team"` // besides the lead auditor
 }
 
 // Start is when the audit took place, or is planned to.
@@ -231,6 +232,7 @@ type AuditInput struct {
 	ProcessIDs        []uuid.UUID
 	SiteIDs           []uuid.UUID
 	Clauses           []string
+	DocumentIDs       []uuid.UUID
 	PlannedStart      time.Time
 	PlannedEnd        time.Time // zero: a one-day audit
 }
@@ -241,6 +243,7 @@ func (in *AuditInput) validate() error {
 	in.TeamIDs = uniqueIDs(in.TeamIDs, in.LeadAuditorID)
 	in.ProcessIDs, in.SiteIDs = uniqueIDs(in.ProcessIDs, uuid.Nil), uniqueIDs(in.SiteIDs, uuid.Nil)
 	in.Clauses = uniqueClauses(in.Clauses)
+	in.DocumentIDs = uniqueIDs(in.DocumentIDs, uuid.Nil)
 	c := checks{}
 	if !in.Type.Valid() {
 		c.add("type", "Choose the type of audit.")
@@ -313,6 +316,8 @@ func auditWriteError(err error) error {
 		return invalidField("processes", "Choose processes of this organisation.")
 	case strings.HasPrefix(name, "audit_sites"):
 		return invalidField("sites", "Choose sites of this organisation.")
+	case strings.HasPrefix(name, "audit_documents"):
+		return invalidField("documents", "Choose documents of this organisation.")
 	case strings.HasPrefix(name, "audit_clauses"):
 		return invalidField("clauses", "Choose clauses of ISO 9001.")
 	}
@@ -348,8 +353,8 @@ func getAudit(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (Aud
 	return list[0], nil
 }
 
-// fillAuditScope loads the processes, sites, clauses and team of audits, four queries for
-// any number of audits.
+// fillAuditScope loads the processes, sites, clauses, documents and team of audits, five
+// queries for any number of audits.
 func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audit) error {
 	if len(audits) == 0 {
 		return nil
@@ -407,6 +412,9 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 			})
 			return err
 		})
+	queueAuditDocuments(b, org, ids, func(auditID uuid.UUID, d AuditDocument) {
+		audits[index[auditID]].Documents = append(audits[index[auditID]].Documents, d)
+	})
 	return tx.SendBatch(ctx, b).Close()
 }
 
@@ -442,7 +450,7 @@ func requireAuditorRole(ctx context.Context, tx pgx.Tx, org, userID uuid.UUID) e
 
 // writeAuditScope replaces an audit's processes, sites, clauses and team.
 func writeAuditScope(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, in AuditInput) error {
-	for _, table := range []string{"audit_processes", "audit_sites", "audit_clauses", "audit_team"} {
+	for _, table := range []string{"audit_processes", "audit_sites", "audit_clauses", "audit_documents", "audit_team"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND audit_id = $2`, org, id); err != nil {
 			return err
 		}
@@ -454,6 +462,7 @@ func writeAuditScope(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, in Audit
 		{`INSERT INTO audit_processes (tenant_id, audit_id, process_id) SELECT $1, $2, unnest($3::uuid[])`, in.ProcessIDs},
 		{`INSERT INTO audit_sites (tenant_id, audit_id, site_id) SELECT $1, $2, unnest($3::uuid[])`, in.SiteIDs},
 		{`INSERT INTO audit_clauses (tenant_id, audit_id, clause_number) SELECT $1, $2, unnest($3::text[])`, in.Clauses},
+		{`INSERT INTO audit_documents (tenant_id, audit_id, document_id) SELECT $1, $2, unnest($3::uuid[])`, in.DocumentIDs},
 		{`INSERT INTO audit_team (tenant_id, audit_id, user_id) SELECT $1, $2, unnest($3::uuid[])`, in.TeamIDs},
 	} {
 		if _, err := tx.Exec(ctx, ins.sql, org, id, ins.arg); err != nil {
@@ -648,9 +657,13 @@ func (s *Service) CloseAudit(ctx context.Context, a Actor, id uuid.UUID, version
 
 // AuditListFilter narrows the list of audits (AuditFilter narrows the audit trail).
 type AuditListFilter struct {
-	Year   int // 0: every year
-	Status AuditStatus
-	Type   AuditType
+	Year      int // 0: every year
+	Status    AuditStatus
+	Type      AuditType
+	ProcessID uuid.UUID // audits with the process in scope
+	// Clause keeps audits whose criteria cover the clause: the clause itself, a clause it is
+	// part of (8.5 covers 8.5.1), or one of its sub-clauses.
+	Clause string
 }
 
 // AuditSummary is an audit in a list: its plan, how far its checklist is, what it found.
@@ -686,7 +699,11 @@ func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter
 		   AND ($2 = 0 OR extract(year FROM coalesce(au.actual_start, au.planned_start)) = $2)
 		   AND ($3 = '' OR au.status = $3)
 		   AND ($4 = '' OR au.type = $4)
-		 ORDER BY coalesce(au.actual_start, au.planned_start), au.reference`, org, f.Year, f.Status, f.Type)
+		   AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM audit_processes ap
+		          WHERE ap.tenant_id = au.tenant_id AND ap.audit_id = au.id AND ap.process_id = $5))
+		   AND ($6 = '' OR EXISTS (SELECT 1 FROM audit_clauses c WHERE c.tenant_id = au.tenant_id AND c.audit_id = au.id
+		          AND (c.clause_number = $6 OR c.clause_number LIKE $6 || '.%' OR $6 LIKE c.clause_number || '.%')))
+		 ORDER BY coalesce(au.actual_start, au.planned_start), au.reference`, org, f.Year, f.Status, f.Type, nilIfZero(f.ProcessID), f.Clause)
 	if err != nil {
 		return nil, err
 	}
@@ -784,6 +801,9 @@ func auditDetails(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (AuditDetai
 	}
 	d.Tally = TallyOf(d.Checklist)
 	if d.Findings, err = listFindingsWhere(ctx, tx, org, `f.audit_id = $2`, id); err != nil {
+		return d, err
+	}
+	if err := fillFindingEvidence(ctx, tx, org, d.Findings); err != nil {
 		return d, err
 	}
 	if d.Signatures, err = signaturesOf(ctx, tx, org, "audit", id); err != nil {

@@ -177,87 +177,6 @@ func groupByClause(items []ChecklistItem) []ClauseGroup {
 	return out
 }
 
-// EvidenceKind is what an evidence link points at.
-type EvidenceKind string
-
-const (
-	EvidenceFile      EvidenceKind = "file"
-	EvidenceReference EvidenceKind = "reference"
-)
-
-// EvidenceLink is one piece of objective evidence behind a checklist question or a finding:
-// an uploaded file, or a reference to where the evidence is ("calibration register, gauge
-// G-114, entries 2025-26").
-type EvidenceLink struct {
-	ID          uuid.UUID    `json:"id"`
-	Kind        EvidenceKind `json:"kind"`
-	File        *File        `json:"file,omitempty"`
-	Reference   string       `json:"reference,omitempty"`
-	AddedByName string       `json:"added_by"`
-	AddedAt     time.Time    `json:"added_at"`
-}
-
-// evidenceOf loads the evidence links of checklist items or findings (owner is the column).
-func evidenceOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, owner string, ids []uuid.UUID) (map[uuid.UUID][]EvidenceLink, error) {
-	out := map[uuid.UUID][]EvidenceLink{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := tx.Query(ctx, `
-		SELECT e.`+owner+`, e.id, e.kind, e.reference, coalesce(u.name, ''), e.added_at,
-		       f.id, f.sha256, f.size_bytes, f.content_type, f.filename, f.uploaded_by, f.uploaded_at
-		  FROM evidence_links e
-		  LEFT JOIN files f ON f.tenant_id = e.tenant_id AND f.id = e.file_id
-		  LEFT JOIN users u ON u.id = e.added_by
-		 WHERE e.tenant_id = $1 AND e.`+owner+` = ANY($2)
-		 ORDER BY e.added_at, e.kind = 'file', e.id`, org, ids)
-	if err != nil {
-		return nil, err
-	}
-	var ownerID uuid.UUID
-	var l EvidenceLink
-	var fileID *uuid.UUID
-	var sha, contentType, filename *string
-	var size *int64
-	var uploadedBy *uuid.UUID
-	var uploadedAt *time.Time
-	_, err = pgx.ForEachRow(rows, []any{&ownerID, &l.ID, &l.Kind, &l.Reference, &l.AddedByName, &l.AddedAt,
-		&fileID, &sha, &size, &contentType, &filename, &uploadedBy, &uploadedAt}, func() error {
-		link := l
-		if fileID != nil {
-			link.File = &File{ID: *fileID, SHA256: *sha, Size: *size, ContentType: *contentType, Filename: *filename, UploadedBy: uploadedBy, UploadedAt: *uploadedAt}
-		}
-		out[ownerID] = append(out[ownerID], link)
-		return nil
-	})
-	return out, err
-}
-
-// addEvidence links a plain-text reference and uploaded files to a checklist item or a
-// finding (owner is the column), recording the uploads in the same transaction.
-func addEvidence(ctx context.Context, tx pgx.Tx, a Actor, at time.Time, owner string, ownerID uuid.UUID, reference string, uploads []Upload) ([]string, error) {
-	var added []string
-	if reference != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO evidence_links (tenant_id, `+owner+`, kind, reference, added_by, added_at)
-			VALUES ($1, $2, 'reference', $3, $4, $5)`, a.OrgID, ownerID, reference, actorID(a), at); err != nil {
-			return nil, err
-		}
-		added = append(added, "“"+reference+"”")
-	}
-	for _, u := range uploads {
-		f, err := insertFile(ctx, tx, a, u)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO evidence_links (tenant_id, `+owner+`, kind, file_id, added_by, added_at)
-			VALUES ($1, $2, 'file', $3, $4, $5)`, a.OrgID, ownerID, f.ID, actorID(a), at); err != nil {
-			return nil, err
-		}
-		added = append(added, f.Filename)
-	}
-	return added, nil
-}
-
 const checklistSelect = `
 	SELECT i.id, i.audit_id, coalesce(i.clause_number, '') AS clause_number, coalesce(k.title, '') AS clause_title,
 	       i.ad_hoc, i.question, i.guidance, coalesce(i.result, '') AS result, i.notes,
@@ -424,6 +343,8 @@ type ResultInput struct {
 	Notes             string
 	EvidenceReference string
 	Files             []Upload
+	// Links are a controlled document (its version in force at the audit) and a record.
+	Links EvidenceRefs
 }
 
 // RecordResult records a checklist question's result, notes and new evidence. version is the
@@ -439,6 +360,7 @@ func (s *Service) RecordResult(ctx context.Context, a Actor, auditID, itemID uui
 	}
 	c.maxLen("notes", in.Notes, 4000)
 	c.maxLen("evidence_reference", in.EvidenceReference, 1000)
+	in.Links.check(c)
 	if in.Result.Audited() && in.Result != ResultConforming && in.Notes == "" {
 		c.add("notes", "Note what you saw: a finding needs its objective evidence.")
 	}
@@ -476,6 +398,11 @@ func (s *Service) RecordResult(ctx context.Context, a Actor, auditID, itemID uui
 		if err != nil {
 			return err
 		}
+		linked, err := linkRefs(ctx, tx, a, s.now(), "checklist_item_id", itemID, in.Links, auditMoment(au), auditWhen(au))
+		if err != nil {
+			return err
+		}
+		added = append(added, linked...)
 		if !changed && len(added) == 0 {
 			after = before
 			return nil
@@ -550,14 +477,6 @@ func (s *Service) RemoveEvidence(ctx context.Context, a Actor, auditID, itemID, 
 		})
 	})
 	return after, err
-}
-
-// Name is the evidence as a line of text: the file name or the reference.
-func (l EvidenceLink) Name() string {
-	if l.File != nil {
-		return l.File.Filename
-	}
-	return "“" + l.Reference + "”"
 }
 
 // QuestionInput is a question for an audit's checklist or for the organisation's templates.

@@ -117,7 +117,7 @@ func (s *Service) SetDocumentAudience(ctx context.Context, a Actor, documentID u
 		}
 		summary := "Changed whom " + doc.Number + " concerns"
 		if assigned > 0 {
-			summary += "; " + plural(assigned, "more person", "more people") + " asked to acknowledge it"
+			summary += "; " + Plural(assigned, "more person", "more people") + " asked to acknowledge it"
 		}
 		return record(ctx, tx, a, change{
 			Action: "document.audience", EntityType: "document", EntityID: documentID.String(),

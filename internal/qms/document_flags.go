@@ -231,7 +231,7 @@ func resolveOpenFlags(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, do
 	if n > 0 {
 		err = record(ctx, tx, a, change{
 			Action: "document.flag_resolve", EntityType: "document", EntityID: doc.ID.String(),
-			Summary: "Resolved " + plural(n, "open review flag", "open review flags") + " on " + doc.Number + ": " + note,
+			Summary: "Resolved " + Plural(n, "open review flag", "open review flags") + " on " + doc.Number + ": " + note,
 		})
 	}
 	return n, err

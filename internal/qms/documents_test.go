@@ -562,7 +562,7 @@ func TestAcknowledgements_TheMatrixCountsWhoHasAndHasNotRead(t *testing.T) {
 	if m.Done != 0 || m.Pending != 3 {
 		t.Fatalf("before anyone read it: %d done, %d pending", m.Done, m.Pending)
 	}
-	home := qmstest.Must(f.svc.Home(ctx, f.org.Viewer))(t)
+	home := qmstest.Must(f.svc.Home(ctx, f.org.Viewer, uuid.Nil))(t)
 	if len(home.MyAcknowledgements) != 1 || home.MyAcknowledgements[0].VersionID != v.ID {
 		t.Fatalf("the viewer's home: %+v", home.MyAcknowledgements)
 	}
@@ -575,7 +575,7 @@ func TestAcknowledgements_TheMatrixCountsWhoHasAndHasNotRead(t *testing.T) {
 	if m.Done != 1 || m.Pending != 2 || m.Rows[len(m.Rows)-1].Name != f.org.Viewer.Name {
 		t.Fatalf("after the viewer read it: %d done, %d pending, rows %+v", m.Done, m.Pending, m.Rows)
 	}
-	if n := len(qmstest.Must(f.svc.Home(ctx, f.org.Viewer))(t).MyAcknowledgements); n != 0 {
+	if n := len(qmstest.Must(f.svc.Home(ctx, f.org.Viewer, uuid.Nil))(t).MyAcknowledgements); n != 0 {
 		t.Fatalf("the viewer still has %d to acknowledge", n)
 	}
 	// Adding the process owners' role asks them at once for the version in force.

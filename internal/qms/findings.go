@@ -383,13 +383,8 @@ func (s *Service) RaiseFinding(ctx context.Context, a Actor, in FindingInput) (F
 			return findingWriteError(err)
 		}
 		if item != nil {
-			// The question's evidence is the finding's evidence too: the same files and
-			// references, linked again so each stands on its own.
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO evidence_links (tenant_id, finding_id, kind, file_id, reference, added_by, added_at)
-				SELECT tenant_id, $3, kind, file_id, reference, added_by, added_at
-				  FROM evidence_links WHERE tenant_id = $1 AND checklist_item_id = $2`,
-				a.OrgID, item.ID, id); err != nil {
+			// The question's evidence is the finding's evidence too.
+			if err := copyEvidence(ctx, tx, a.OrgID, item.ID, id); err != nil {
 				return err
 			}
 		}
@@ -559,6 +554,7 @@ type FindingFilter struct {
 	Clause         string // the clause and its sub-clauses
 	Source         FindingSource
 	AuditID        uuid.UUID
+	SiteID         uuid.UUID
 	After          string
 	Limit          int
 }
@@ -593,10 +589,11 @@ func (s *Service) Findings(ctx context.Context, a Actor, f FindingFilter) (Findi
 			   AND ($6 = '' OR f.source = $6)
 			   AND ($7::uuid IS NULL OR f.audit_id = $7)
 			   AND ($8 = 0 OR (f.year, f.seq) < ($8, $9))
+			   AND ($11::uuid IS NULL OR f.site_id = $11)
 			 ORDER BY f.year DESC, f.seq DESC
 			 LIMIT $10`,
 			a.OrgID, f.Classification, f.Status, nilIfZero(f.ProcessID), f.Clause, f.Source, nilIfZero(f.AuditID),
-			afterYear, afterSeq, f.Limit+1)
+			afterYear, afterSeq, f.Limit+1, nilIfZero(f.SiteID))
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,9 @@ package qms
 
 import (
 	"context"
+	"slices"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
@@ -20,11 +22,15 @@ type HomeSummary struct {
 	// for their review or approval.
 	MyAcknowledgements []PendingAcknowledgement
 	MyDocumentTasks    []DocumentTask
+	// The dashboard: is the organisation in control?
+	Dashboard Dashboard
 }
 
-// Home gathers the organisation home in one round trip.
-func (s *Service) Home(ctx context.Context, a Actor) (HomeSummary, error) {
+// Home gathers the organisation home and its dashboard in one round trip, and one more for
+// the audit programme's coverage. siteID narrows the dashboard to one site (uuid.Nil: all).
+func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSummary, error) {
 	var h HomeSummary
+	today := s.today()
 	err := s.read(ctx, a, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		b.Queue(`SELECT (SELECT count(*) FROM sites WHERE tenant_id = $1 AND archived_at IS NULL),
@@ -39,6 +45,7 @@ func (s *Service) Home(ctx context.Context, a Actor) (HomeSummary, error) {
 				return err
 			})
 		queueDocumentHome(b, a, &h)
+		queueDashboard(b, a, today, siteID, &h.Dashboard)
 		if a.Can(auth.PermViewAuditTrail) {
 			b.Queue(`SELECT seq, occurred_at, actor_name, action, entity_type, entity_id, summary, before, after
 				FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 8`, a.OrgID).
@@ -48,7 +55,13 @@ func (s *Service) Home(ctx context.Context, a Actor) (HomeSummary, error) {
 					return err
 				})
 		}
-		return tx.SendBatch(ctx, b).Close()
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if siteID != uuid.Nil && !slices.ContainsFunc(h.Dashboard.Sites, func(x Site) bool { return x.ID == siteID }) {
+			return notFound("site")
+		}
+		return dashboardCoverage(ctx, tx, a.OrgID, today.Year(), &h.Dashboard)
 	})
 	return h, err
 }

@@ -409,6 +409,7 @@ func latestValues(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, before *tim
 type ObjectiveFilter struct {
 	ProcessID uuid.UUID
 	OwnerID   uuid.UUID
+	SiteID    uuid.UUID
 	Status    Status
 	Archived  bool // list archived objectives instead of current ones
 	After     string
@@ -446,18 +447,13 @@ func (s *Service) Objectives(ctx context.Context, a Actor, f ObjectiveFilter) (O
 	out := ObjectiveList{Counts: map[Status]int{}}
 	err := s.read(ctx, a, func(tx pgx.Tx) error {
 		where := ` WHERE o.tenant_id = $1 AND (o.archived_at IS NOT NULL) = $2
-			AND ($3::uuid IS NULL OR o.process_id = $3) AND ($4::uuid IS NULL OR o.owner_user_id = $4)`
+			AND ($3::uuid IS NULL OR o.process_id = $3) AND ($4::uuid IS NULL OR o.owner_user_id = $4)
+			AND ($5::uuid IS NULL OR o.site_id = $5)`
 		// A zero id means "any": NULL in the query.
-		optional := func(id uuid.UUID) *uuid.UUID {
-			if id == uuid.Nil {
-				return nil
-			}
-			return &id
-		}
-		args := []any{a.OrgID, f.Archived, optional(f.ProcessID), optional(f.OwnerID)}
+		args := []any{a.OrgID, f.Archived, nilIfZero(f.ProcessID), nilIfZero(f.OwnerID), nilIfZero(f.SiteID)}
 		b := &pgx.Batch{}
-		b.Queue(objectiveSelect+where+` AND ($5 = '' OR o.status = $5) AND ($6 = '' OR lower(o.title) > $6)
-			ORDER BY lower(o.title) LIMIT $7`, append(args, string(f.Status), f.After, f.Limit+1)...).
+		b.Queue(objectiveSelect+where+` AND ($6 = '' OR o.status = $6) AND ($7 = '' OR lower(o.title) > $7)
+			ORDER BY lower(o.title) LIMIT $8`, append(args, string(f.Status), f.After, f.Limit+1)...).
 			Query(func(rows pgx.Rows) error {
 				list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Objective])
 				for _, o := range list {

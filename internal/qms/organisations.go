@@ -59,6 +59,9 @@ func (s *Service) CreateOrganisation(ctx context.Context, slug, name, operator s
 		if err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `SELECT add_default_exposure_weights($1)`, org.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT add_default_document_types($1)`, org.ID); err != nil {
 			return err
 		}

@@ -95,11 +95,11 @@ func suggestNextAudit(n *NextAudit, signals []ProgrammeSignal, today time.Time) 
 		n.Reasons = append(n.Reasons, "Not audited internally yet.")
 	case n.LastMajorNCs > 0:
 		n.IntervalMonths = max(1, freq/2)
-		n.Reasons = append(n.Reasons, plural(n.LastMajorNCs, "major nonconformity", "major nonconformities")+" at "+
+		n.Reasons = append(n.Reasons, Plural(n.LastMajorNCs, "major nonconformity", "major nonconformities")+" at "+
 			n.LastAudit.Reference+": every "+strconv.Itoa(n.IntervalMonths)+" months instead of "+strconv.Itoa(freq)+".")
 	case n.LastMinorNCs > 0:
 		n.IntervalMonths = max(1, freq-(freq+3)/4)
-		n.Reasons = append(n.Reasons, plural(n.LastMinorNCs, "minor nonconformity", "minor nonconformities")+" at "+
+		n.Reasons = append(n.Reasons, Plural(n.LastMinorNCs, "minor nonconformity", "minor nonconformities")+" at "+
 			n.LastAudit.Reference+": every "+strconv.Itoa(n.IntervalMonths)+" months instead of "+strconv.Itoa(freq)+".")
 	}
 	for _, sg := range signals {
@@ -176,33 +176,46 @@ func countGaps(rows []CoverageRow) int {
 
 // AuditProgramme assembles the programme of a year. Every member may read it.
 func (s *Service) AuditProgramme(ctx context.Context, a Actor, year int) (Programme, error) {
-	p := Programme{Year: year, Today: s.today()}
+	var p Programme
 	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		var processes []Process
 		var err error
-		if p.Audits, err = listAudits(ctx, tx, a.OrgID, AuditListFilter{Year: year}); err != nil {
+		if p, processes, err = programmeCoverage(ctx, tx, a.OrgID, year); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, processSelect+` WHERE p.tenant_id = $1 AND p.archived_at IS NULL ORDER BY lower(p.name)`, a.OrgID)
-		if err != nil {
-			return err
-		}
-		processes, err := pgx.CollectRows(rows, pgx.RowToStructByName[Process])
-		if err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT number, title FROM iso_clauses WHERE number ~ '^[0-9]+\.[0-9]+$' ORDER BY sort_key`)
-		if err != nil {
-			return err
-		}
-		clauses, err := pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
-		if err != nil {
-			return err
-		}
-		p.ClauseCoverage, p.ProcessCoverage = coverage(p.Audits, clauses, processes)
-		p.Next, err = nextAudits(ctx, tx, a.OrgID, processes, p.Today)
+		p.Next, err = nextAudits(ctx, tx, a.OrgID, processes, s.today())
 		return err
 	})
+	p.Today = s.today()
 	return p, err
+}
+
+// programmeCoverage loads a year's audits and lays them out against the clauses and the
+// current processes (which it returns too).
+func programmeCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int) (Programme, []Process, error) {
+	p := Programme{Year: year}
+	var err error
+	if p.Audits, err = listAudits(ctx, tx, org, AuditListFilter{Year: year}); err != nil {
+		return p, nil, err
+	}
+	rows, err := tx.Query(ctx, processSelect+` WHERE p.tenant_id = $1 AND p.archived_at IS NULL ORDER BY lower(p.name)`, org)
+	if err != nil {
+		return p, nil, err
+	}
+	processes, err := pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+	if err != nil {
+		return p, nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT number, title FROM iso_clauses WHERE number ~ '^[0-9]+\.[0-9]+$' ORDER BY sort_key`)
+	if err != nil {
+		return p, nil, err
+	}
+	clauses, err := pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
+	if err != nil {
+		return p, nil, err
+	}
+	p.ClauseCoverage, p.ProcessCoverage = coverage(p.Audits, clauses, processes)
+	return p, processes, nil
 }
 
 // coverage lays the internal audits out by quarter against clauses and processes. An audit

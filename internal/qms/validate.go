@@ -53,8 +53,8 @@ func clean(s string) string { return strings.TrimSpace(s) }
 // normaliseEmail is the one form an email is stored and compared in.
 func normaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// plural counts things in a sentence: "1 finding", "3 findings", "2 people".
-func plural(n int, one, many string) string {
+// Plural counts things in a sentence: "1 finding", "3 findings", "2 people".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -83,6 +83,7 @@ func auditForm(r *http.Request) templates.AuditForm {
 		Processes:         r.PostForm["processes"],
 		Sites:             r.PostForm["sites"],
 		Clauses:           r.PostForm["clauses"],
+		Documents:         r.PostForm["documents"],
 		PlannedStart:      r.PostFormValue("planned_start"),
 		PlannedEnd:        r.PostFormValue("planned_end"),
 		Version:           formVersion(r),
@@ -94,7 +95,7 @@ func auditInput(f templates.AuditForm) qms.AuditInput {
 		Type: qms.AuditType(f.Type), Title: f.Title, Scope: f.Scope, AuditeeContacts: f.AuditeeContacts,
 		CertificationBody: f.CertificationBody, ExternalAuditor: f.ExternalAuditor,
 		LeadAuditorID: formID(f.LeadAuditorID), TeamIDs: formIDs(f.Team), ProcessIDs: formIDs(f.Processes),
-		SiteIDs: formIDs(f.Sites), Clauses: f.Clauses,
+		SiteIDs: formIDs(f.Sites), Clauses: f.Clauses, DocumentIDs: formIDs(f.Documents),
 		PlannedStart: formDate(f.PlannedStart), PlannedEnd: formDate(f.PlannedEnd),
 	}
 }
@@ -117,6 +118,9 @@ func currentAuditForm(au qms.Audit) templates.AuditForm {
 	}
 	for _, k := range au.Clauses {
 		f.Clauses = append(f.Clauses, k.Number)
+	}
+	for _, d := range au.Documents {
+		f.Documents = append(f.Documents, d.ID.String())
 	}
 	return f
 }
@@ -153,6 +157,10 @@ func (s *Server) renderAuditForm(w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	if p.Clauses, err = s.svc.ISOClauses(ctx, a); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Documents, err = s.criteriaDocuments(ctx, a, p.Form.Documents); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -46,6 +46,13 @@ func (s *Server) renderQuestion(w http.ResponseWriter, r *http.Request, status i
 	a := actorFrom(r.Context())
 	au := p.Detail.Audit
 	p.CanWork = a.Can(auth.PermPerformAudits) && au.OnTeam(a.UserID) && au.Status == qms.AuditInProgress
+	if p.CanWork {
+		var err error
+		if p.Choices, err = s.evidenceChoices(r.Context(), a); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	p.Chrome = s.chrome(r, au.Reference+": "+p.Detail.Item.Question, "audits")
 	s.render(w, r, status, templates.QuestionView(p))
 }
@@ -69,11 +76,12 @@ func (s *Server) recordResult(w http.ResponseWriter, r *http.Request) {
 	f := templates.ResultForm{
 		Result: form.Values.Get("result"), Notes: form.Values.Get("notes"),
 		EvidenceReference: form.Values.Get("evidence_reference"), Version: formInt(form.Values.Get("version")),
+		Document: form.Values.Get("document"), Record: form.Values.Get("record"),
 	}
 	if err == nil {
 		_, err = s.svc.RecordResult(ctx, a, auditID, itemID, f.Version, qms.ResultInput{
 			Result: qms.Result(f.Result), Notes: f.Notes, EvidenceReference: f.EvidenceReference,
-			Files: form.Uploads["evidence_files"],
+			Files: form.Uploads["evidence_files"], Links: qms.EvidenceRefs{Document: f.Document, Record: f.Record},
 		})
 	}
 	if err != nil {

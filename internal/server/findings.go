@@ -16,11 +16,12 @@ func (s *Server) showFindings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ff := templates.FindingFilterForm{
 		Classification: q.Get("classification"), Status: q.Get("status"), ProcessID: q.Get("process"),
-		Clause: q.Get("clause"), Source: q.Get("source"),
+		Clause: q.Get("clause"), Source: q.Get("source"), SiteID: q.Get("site"),
 	}
 	page, err := s.svc.Findings(ctx, a, qms.FindingFilter{
 		Classification: qms.Classification(ff.Classification), Status: qms.FindingStatus(ff.Status),
 		ProcessID: formID(ff.ProcessID), Clause: ff.Clause, Source: qms.FindingSource(ff.Source), After: q.Get("after"),
+		SiteID: formID(ff.SiteID),
 	})
 	if qms.ErrorKind(err) == qms.KindInvalid {
 		s.notFound(w, r) // a cursor that no page of the list produced
@@ -40,8 +41,13 @@ func (s *Server) showFindings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	sites, err := s.svc.Sites(ctx, a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := templates.FindingsPage{Chrome: s.chrome(r, "Findings", "findings"), Filter: ff, Findings: page.Findings,
-		Processes: processes, Clauses: clauses}
+		Processes: processes, Clauses: clauses, Sites: sites}
 	if page.Next != "" {
 		next := url.Values{}
 		for k, v := range q {
@@ -255,6 +261,10 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, status in
 	if p.CanEdit {
 		var err error
 		if p.Processes, p.Sites, p.Clauses, err = s.findingChoices(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if p.Choices, err = s.evidenceChoices(ctx, a); err != nil {
 			s.fail(w, r, err)
 			return
 		}

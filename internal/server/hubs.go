@@ -23,13 +23,19 @@ type clauseSection func(ctx context.Context, a qms.Actor, c qms.Clause) (templ.C
 
 func (s *Server) processSections() []processSection {
 	return []processSection{
+		s.processDocumentsSection,
 		s.processRecordsSection,
+		s.processAuditsSection,
+		s.processFindingsSection,
 	}
 }
 
 func (s *Server) clauseSections() []clauseSection {
 	return []clauseSection{
+		s.clauseDocumentsSection,
 		s.clauseRecordsSection,
+		s.clauseAuditsSection,
+		s.clauseFindingsSection,
 	}
 }
 
@@ -43,6 +49,49 @@ func (s *Server) clauseRecordsSection(ctx context.Context, a qms.Actor, c qms.Cl
 	sum, err := s.svc.ClauseRecords(ctx, a, c.Number)
 	all := templates.WithQuery(templates.Path(a.OrgSlug, "records"), url.Values{"clause": {c.Number}})
 	return templates.RecordsSection(a.OrgSlug, sum, all, false), err
+}
+
+func (s *Server) processDocumentsSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
+	page, err := s.svc.Documents(ctx, a, qms.DocumentFilter{ProcessID: p.ID, Limit: 200})
+	all := templates.WithQuery(templates.Path(a.OrgSlug, "documents"), url.Values{"process": {p.ID.String()}})
+	return templates.DocumentsSection(a.OrgSlug, page.Documents, s.svc.Today(), all), err
+}
+
+func (s *Server) clauseDocumentsSection(ctx context.Context, a qms.Actor, c qms.Clause) (templ.Component, error) {
+	docs, err := s.svc.ClauseDocuments(ctx, a, c.Number)
+	return templates.DocumentsSection(a.OrgSlug, docs, s.svc.Today(), templates.OrgURL(a.OrgSlug, "documents")), err
+}
+
+func (s *Server) processAuditsSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
+	audits, err := s.svc.Audits(ctx, a, qms.AuditListFilter{ProcessID: p.ID})
+	return templates.AuditsSection(a.OrgSlug, audits), err
+}
+
+func (s *Server) clauseAuditsSection(ctx context.Context, a qms.Actor, c qms.Clause) (templ.Component, error) {
+	audits, err := s.svc.Audits(ctx, a, qms.AuditListFilter{Clause: c.Number})
+	return templates.AuditsSection(a.OrgSlug, audits), err
+}
+
+// hubFindings are the latest findings and the open ones matching f, for a hub's section.
+func (s *Server) hubFindings(ctx context.Context, a qms.Actor, f qms.FindingFilter, all templ.SafeURL) (templ.Component, error) {
+	f.Limit = 10
+	latest, err := s.svc.Findings(ctx, a, f)
+	if err != nil {
+		return nil, err
+	}
+	f.Status, f.Limit = qms.FindingOpen, 200
+	open, err := s.svc.Findings(ctx, a, f)
+	return templates.FindingsSection(a.OrgSlug, latest.Findings, open.Findings, all), err
+}
+
+func (s *Server) processFindingsSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
+	return s.hubFindings(ctx, a, qms.FindingFilter{ProcessID: p.ID},
+		templates.WithQuery(templates.Path(a.OrgSlug, "findings"), url.Values{"process": {p.ID.String()}}))
+}
+
+func (s *Server) clauseFindingsSection(ctx context.Context, a qms.Actor, c qms.Clause) (templ.Component, error) {
+	return s.hubFindings(ctx, a, qms.FindingFilter{Clause: c.Number},
+		templates.WithQuery(templates.Path(a.OrgSlug, "findings"), url.Values{"clause": {c.Number}}))
 }
 
 func (s *Server) showProcessIndex(w http.ResponseWriter, r *http.Request) {

@@ -45,11 +45,12 @@ func (s *Server) objectiveOptions(r *http.Request) (templates.ObjectiveOptions, 
 func (s *Server) showObjectives(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
 	q := r.URL.Query()
-	shown := templates.ObjectivesFilter{ProcessID: q.Get("process"), OwnerID: q.Get("owner"), Status: q.Get("status"), Archived: q.Get("archived") == "1"}
+	shown := templates.ObjectivesFilter{ProcessID: q.Get("process"), OwnerID: q.Get("owner"), SiteID: q.Get("site"), Status: q.Get("status"), Archived: q.Get("archived") == "1"}
 	f := qms.ObjectiveFilter{Status: qms.Status(shown.Status), Archived: shown.Archived, After: q.Get("after")}
 	// A filter value that is not an id filters nothing rather than failing the page.
 	f.ProcessID, _ = uuid.Parse(shown.ProcessID)
 	f.OwnerID, _ = uuid.Parse(shown.OwnerID)
+	f.SiteID, _ = uuid.Parse(shown.SiteID)
 	list, err := s.svc.Objectives(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)

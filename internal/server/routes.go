@@ -171,6 +171,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/findings/{findingID}", s.showFinding)
 			r.Post("/findings/{findingID}", s.updateFinding)
 			r.Post("/findings/{findingID}/close", s.closeFinding)
+			r.Post("/findings/{findingID}/evidence", s.linkFindingEvidence)
+			// Suggestions for the evidence pickers, as the auditor types.
+			r.Get("/pick/documents", s.pickDocuments)
+			r.Get("/pick/records", s.pickRecords)
 		})
 	})
 
