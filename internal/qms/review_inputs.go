@@ -92,12 +92,12 @@ func (m InputMetric) DeltaText() string {
 func (m InputMetric) DeltaTone() string {
 	d, ok := m.Delta()
 	if !ok || d == 0 {
-		return "neutral"
+		return ""
 	}
 	if (d > 0) == m.HigherIsWorse {
-		return "danger"
+		return "bad"
 	}
-	return "success"
+	return "ok"
 }
 
 // InputItem is one line behind an input: a finding, an action, an audit, a risk.

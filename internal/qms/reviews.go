@@ -45,13 +45,13 @@ func (s ReviewStatus) Label() string {
 func (s ReviewStatus) Tone() string {
 	switch s {
 	case ReviewInPreparation:
-		return "warning"
+		return "warn"
 	case ReviewHeld:
 		return "info"
 	case ReviewSigned:
-		return "success"
+		return "ok"
 	}
-	return "neutral"
+	return ""
 }
 
 // Held reports whether the review has been held: its inputs are frozen.

@@ -238,7 +238,7 @@ func TestReviewInputs_ComputedFromDataWithChangesSinceTheLastReview(t *testing.T
 	if e := in.Section("e"); len(e.Items) != 1 || e.Items[0].Note != "medium → high" {
 		t.Errorf("input e) lists %+v", e.Items)
 	}
-	if d := in.Section("c4").Metric("nc_closed"); d.DeltaText() != "+1" || d.DeltaTone() != "success" {
+	if d := in.Section("c4").Metric("nc_closed"); d.DeltaText() != "+1" || d.DeltaTone() != "ok" {
 		t.Errorf("closing more NCs reads %q %s", d.DeltaText(), d.DeltaTone())
 	}
 	if len(in.Sections) != len(qms.ReviewInputKeys) {
