@@ -230,7 +230,7 @@ func (s *Service) getReview(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, l
 		}
 		rv.Inputs = &in
 	case rv.Status == ReviewInPreparation && live:
-		in, err := assembleReviewInputs(ctx, tx, org, rv, s.now())
+		in, err := assembleReviewInputs(ctx, tx, org, rv, s.now().Truncate(time.Microsecond))
 		if err != nil {
 			return Review{}, err
 		}
@@ -390,7 +390,8 @@ func (s *Service) UpdateReviewEntries(ctx context.Context, a Actor, id uuid.UUID
 // frozen, so that later changes to the data never change what the review saw.
 func (s *Service) HoldReview(ctx context.Context, a Actor, id uuid.UUID, version int) error {
 	return s.reviewChange(ctx, a, id, version, []ReviewStatus{ReviewInPreparation}, func(tx pgx.Tx, rv Review) error {
-		now := s.now()
+		// PostgreSQL keeps microseconds: the snapshot's end is exactly the stored holding time.
+		now := s.now().Truncate(time.Microsecond)
 		in, err := assembleReviewInputs(ctx, tx, a.OrgID, rv, now)
 		if err != nil {
 			return err
@@ -670,8 +671,11 @@ func ReviewMinutesText(r Review) string {
 	return b.String()
 }
 
-// MyReviewAction is an open review action of the person looking, for their home.
+// MyReviewAction is review work of the person looking, for their home: an open action they
+// own (Kind "action"), or a held review they chair whose minutes await their signature
+// (Kind "sign", Description the review's title and DueDate its date).
 type MyReviewAction struct {
+	Kind            string    `db:"kind"`
 	ID              uuid.UUID `db:"id"`
 	ReviewID        uuid.UUID `db:"review_id"`
 	ReviewReference string    `db:"review_reference"`
@@ -679,12 +683,15 @@ type MyReviewAction struct {
 	DueDate         time.Time `db:"due_date"`
 }
 
-// queueMyReviewActions adds the actor's open review actions to the home page's batch.
+// queueMyReviewActions adds the actor's review work to the home page's batch.
 func queueMyReviewActions(b *pgx.Batch, a Actor, out *[]MyReviewAction) {
-	b.Queue(`SELECT o.id, o.review_id, r.reference AS review_reference, o.description, o.due_date
+	b.Queue(`SELECT 'action' AS kind, o.id, o.review_id, r.reference AS review_reference, o.description, o.due_date
 		   FROM review_outputs o JOIN management_reviews r ON r.tenant_id = o.tenant_id AND r.id = o.review_id
 		  WHERE o.tenant_id = $1 AND o.owner_id = $2 AND o.status = 'open'
-		  ORDER BY o.due_date, o.id LIMIT 20`, a.OrgID, a.UserID).
+		 UNION ALL
+		 SELECT 'sign', r.id, r.id, r.reference, r.title, r.scheduled_on
+		   FROM management_reviews r WHERE r.tenant_id = $1 AND r.chair_id = $2 AND r.status = 'held'
+		  ORDER BY 1 DESC, 6, 2 LIMIT 20`, a.OrgID, a.UserID).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[MyReviewAction])

@@ -363,6 +363,10 @@ func TestReview_OnlyTheChairSignsWithTheirPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	rv := f.review(t, mr.ID)
+	toSign := qmstest.Must(f.svc.Home(ctx, f.org.Viewer, uuid.Nil))(t).Dashboard.MyReviewActions
+	if len(toSign) != 1 || toSign[0].Kind != "sign" || toSign[0].ReviewID != rv.ID {
+		t.Fatalf("the chair's home shows %+v, want the minutes to sign", toSign)
+	}
 
 	if _, err := f.svc.SignReview(ctx, f.org.QualityManager, rv.ID, rv.Version, qmstest.Password); qms.ErrorKind(err) != qms.KindForbidden {
 		t.Errorf("someone other than the chair signing: %v, want forbidden", err)
@@ -382,6 +386,9 @@ func TestReview_OnlyTheChairSignsWithTheirPassword(t *testing.T) {
 	}
 	if signed.Signature.ContentSHA256 != qms.ContentHash(qms.ReviewMinutesText(signed)) || !signed.MinutesIntact() {
 		t.Errorf("the signature does not hash the minutes")
+	}
+	if h := qmstest.Must(f.svc.Home(ctx, f.org.Viewer, uuid.Nil))(t); len(h.Dashboard.MyReviewActions) != 0 {
+		t.Errorf("signed minutes still wait on the chair's home")
 	}
 	if !strings.Contains(qms.ReviewMinutesText(signed), "No previous actions.") {
 		t.Errorf("the signed text lacks the minutes")
