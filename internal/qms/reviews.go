@@ -323,6 +323,39 @@ func (s *Service) ScheduleReview(ctx context.Context, a Actor, in ReviewInput) (
 	return rv, err
 }
 
+// UpdateReview changes the title, date, chair or attendees of a review not yet held, on the
+// version the editor loaded.
+func (s *Service) UpdateReview(ctx context.Context, a Actor, id uuid.UUID, version int, in ReviewInput) (Review, error) {
+	if err := a.Require(auth.PermManageReviews); err != nil {
+		return Review{}, err
+	}
+	on, err := in.validate()
+	if err != nil {
+		return Review{}, err
+	}
+	if version == 0 {
+		return Review{}, staleEdit("management review")
+	}
+	var after Review
+	err = s.reviewChange(ctx, a, id, version, []ReviewStatus{ReviewPlanned, ReviewInPreparation}, func(tx pgx.Tx, before Review) error {
+		_, err := tx.Exec(ctx, `UPDATE management_reviews SET title = $3, scheduled_on = $4, chair_id = $5, attendees = $6,
+			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, in.Title, on, in.ChairID, in.Attendees)
+		if err != nil {
+			if database.ErrorCode(err) == database.CodeForeignKeyViolation {
+				return invalidField("chair_id", "Choose a member of this organisation as chair.")
+			}
+			return err
+		}
+		if after, err = s.getReview(ctx, tx, a.OrgID, id, false, false); err != nil {
+			return err
+		}
+		return record(ctx, tx, a, change{Action: "review.update", EntityType: "management_review", EntityID: id.String(),
+			Summary: "Updated management review " + after.Reference + ": " + after.Title + " on " + on.Format("2 Jan 2006") + ", chaired by " + after.ChairName,
+			Before:  before, After: after})
+	})
+	return after, err
+}
+
 // reviewChange runs a change of a review that someone with PermManageReviews makes, on the
 // version they loaded, when the review is in one of the states allowed.
 func (s *Service) reviewChange(ctx context.Context, a Actor, id uuid.UUID, version int, allowed []ReviewStatus, fn func(tx pgx.Tx, rv Review) error) error {

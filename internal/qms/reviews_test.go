@@ -428,3 +428,29 @@ func TestReview_SchedulingValidatesEachField(t *testing.T) {
 		t.Errorf("scheduled %s %s", rv.Reference, rv.Status)
 	}
 }
+
+func TestReview_DetailsChangeOnTheVersionLoadedUntilHeld(t *testing.T) {
+	ctx := context.Background()
+	f := newReviewFixture(t, time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
+	rv := qmstest.Must(f.svc.ScheduleReview(ctx, f.org.QualityManager, qms.ReviewInput{Title: "MR", ScheduledOn: "2026-07-01", ChairID: f.org.Viewer.UserID}))(t)
+	moved := qmstest.Must(f.svc.UpdateReview(ctx, f.org.QualityManager, rv.ID, rv.Version, qms.ReviewInput{
+		Title: "Half-year review", ScheduledOn: "2026-07-08", ChairID: f.org.Admin.UserID, Attendees: "Board"}))(t)
+	if moved.ChairID != f.org.Admin.UserID || moved.ScheduledOn.Format("2006-01-02") != "2026-07-08" || moved.Version != rv.Version+1 {
+		t.Fatalf("after the change: %+v", moved)
+	}
+	if _, err := f.svc.UpdateReview(ctx, f.org.Admin, rv.ID, rv.Version, qms.ReviewInput{Title: "Stale", ScheduledOn: "2026-07-09", ChairID: f.org.Admin.UserID}); qms.ErrorKind(err) != qms.KindConflict {
+		t.Errorf("a change on a stale version: %v, want a conflict", err)
+	}
+	if _, err := f.svc.UpdateReview(ctx, f.org.Admin, rv.ID, moved.Version, qms.ReviewInput{ScheduledOn: "soon"}); qms.FieldErrors(err)["title"] == "" || qms.FieldErrors(err)["scheduled_on"] == "" {
+		t.Errorf("bad input: %v", err)
+	}
+	if err := f.svc.PrepareReview(ctx, f.org.QualityManager, rv.ID, moved.Version); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.HoldReview(ctx, f.org.QualityManager, rv.ID, moved.Version+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UpdateReview(ctx, f.org.QualityManager, rv.ID, moved.Version+2, qms.ReviewInput{Title: "Late", ScheduledOn: "2026-07-08", ChairID: f.org.Viewer.UserID}); qms.ErrorKind(err) != qms.KindConflict {
+		t.Errorf("changing the chair of a held review: %v, want a conflict", err)
+	}
+}

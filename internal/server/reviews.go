@@ -93,6 +93,10 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, status int
 	p.Me, p.Today = a.UserID, s.svc.Today()
 	p.CanManage = a.Can(auth.PermManageReviews)
 	p.CanSign = rv.Status == qms.ReviewHeld && rv.ChairID == a.UserID
+	if p.Details.Version == 0 {
+		p.Details = templates.MgmtReviewForm{Title: rv.Title, ScheduledOn: rv.ScheduledOn.Format("2006-01-02"),
+			ChairID: rv.ChairID.String(), Attendees: rv.Attendees, Version: rv.Version}
+	}
 	if p.Entries.Version == 0 {
 		p.Entries = templates.EntriesForm{IssuesChanges: rv.IssuesChanges, Resources: rv.Resources, Version: rv.Version}
 	}
@@ -160,6 +164,31 @@ func prepareReview(s *Server, r *http.Request, rv qms.Review) error {
 
 func holdReview(s *Server, r *http.Request, rv qms.Review) error {
 	return s.svc.HoldReview(r.Context(), actorFrom(r.Context()), rv.ID, formVersion(r))
+}
+
+func (s *Server) updateReview(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	rv, ok := s.loadReview(w, r)
+	if !ok {
+		return
+	}
+	f := templates.MgmtReviewForm{Title: r.PostFormValue("title"), ScheduledOn: r.PostFormValue("scheduled_on"),
+		ChairID: r.PostFormValue("chair_id"), Attendees: r.PostFormValue("attendees"), Version: formVersion(r)}
+	updated, err := s.svc.UpdateReview(r.Context(), actorFrom(r.Context()), rv.ID, f.Version, qms.ReviewInput{
+		Title: f.Title, ScheduledOn: f.ScheduledOn, ChairID: formID(f.ChairID), Attendees: f.Attendees})
+	if err != nil {
+		s.reviewRefused(w, r, err, func(p *templates.ReviewPage) {
+			f.Alert, f.Errors = qms.ErrorMessage(err), qms.FieldErrors(err)
+			if qms.ErrorKind(err) == qms.KindConflict && p.Review.Version != f.Version {
+				p.Theirs, f.Version = &p.Review, p.Review.Version
+			}
+			p.Details = f
+		})
+		return
+	}
+	s.redirect(w, r, templates.Path(actorFrom(r.Context()).OrgSlug, "reviews", rv.ID.String()), "Management review "+updated.Reference+" was saved.")
 }
 
 func (s *Server) saveReviewEntries(w http.ResponseWriter, r *http.Request) {

@@ -55,7 +55,15 @@ func TestReviewPages_AQualityManagerPreparesMinutesAndTheChairSigns(t *testing.T
 	if got := qm.get("/o/acme/reviews").text("#reviews tbody"); !strings.Contains(got, "MR-2026-001") {
 		t.Errorf("the list shows %q", got)
 	}
-	qm.post(path+"/prepare", url.Values{"version": {"1"}}).wantRedirect(path)
+	// A change from a page loaded before someone else's is shown next to theirs, the input kept.
+	qm.post(path, url.Values{"version": {"1"}, "title": {"Management review 2026 H1"}, "scheduled_on": {"2026-06-02"},
+		"chair_id": {h.acme.Viewer.UserID.String()}, "attendees": {"Board"}}).wantRedirect(path)
+	res = qm.post(path, url.Values{"version": {"1"}, "title": {"Stale title"}, "scheduled_on": {"2026-06-03"},
+		"chair_id": {h.acme.Viewer.UserID.String()}, "attendees": {"Board"}}).wantStatus(http.StatusConflict)
+	if res.attr("#title", "value") != "Stale title" || !strings.Contains(res.text(".conflict"), "Management review 2026 H1") {
+		t.Errorf("the conflict does not show both versions")
+	}
+	qm.post(path+"/prepare", url.Values{"version": {"2"}}).wantRedirect(path)
 	page := qm.get(path).wantStatus(http.StatusOK)
 	if n := page.count("section.review-input"); n != len(qms.ReviewInputKeys) {
 		t.Fatalf("%d input sections, want %d", n, len(qms.ReviewInputKeys))
@@ -79,7 +87,7 @@ func TestReviewPages_AQualityManagerPreparesMinutesAndTheChairSigns(t *testing.T
 	}
 	qm.post(path+"/outputs", url.Values{"kind": {"action"}, "description": {"Recruit a CMM operator"},
 		"owner_id": {h.acme.ProcessOwner.UserID.String()}, "due_date": {"2026-09-01"}}).wantRedirect(path + "#outputs")
-	qm.post(path+"/hold", url.Values{"version": {"2"}}).wantRedirect(path)
+	qm.post(path+"/hold", url.Values{"version": {"3"}}).wantRedirect(path)
 
 	// Only the chair is offered the signature, and only the chair's counts.
 	if qm.get(path).count("#sign") != 0 {

@@ -106,6 +106,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/reviews", s.scheduleReview)
 			r.Get("/reviews/new", s.showNewReview)
 			r.Get("/reviews/{reviewID}", s.showReview)
+			r.Post("/reviews/{reviewID}", s.updateReview)
 			r.Post("/reviews/{reviewID}/prepare", s.reviewStep(prepareReview, " is being prepared: its inputs are assembled from live data."))
 			r.Post("/reviews/{reviewID}/hold", s.reviewStep(holdReview, " was held: its inputs are frozen."))
 			r.Post("/reviews/{reviewID}/entries", s.saveReviewEntries)
