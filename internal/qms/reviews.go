@@ -333,9 +333,6 @@ func (s *Service) UpdateReview(ctx context.Context, a Actor, id uuid.UUID, versi
 	if err != nil {
 		return Review{}, err
 	}
-	if version == 0 {
-		return Review{}, staleEdit("management review")
-	}
 	var after Review
 	err = s.reviewChange(ctx, a, id, version, []ReviewStatus{ReviewPlanned, ReviewInPreparation}, func(tx pgx.Tx, before Review) error {
 		_, err := tx.Exec(ctx, `UPDATE management_reviews SET title = $3, scheduled_on = $4, chair_id = $5, attendees = $6,
@@ -356,6 +353,10 @@ func (s *Service) UpdateReview(ctx context.Context, a Actor, id uuid.UUID, versi
 	return after, err
 }
 
+// anyVersion is reviewChange's version for changes that carry their own (minutes) or add to
+// the review without editing it (outputs).
+const anyVersion = -1
+
 // reviewChange runs a change of a review that someone with PermManageReviews makes, on the
 // version they loaded, when the review is in one of the states allowed.
 func (s *Service) reviewChange(ctx context.Context, a Actor, id uuid.UUID, version int, allowed []ReviewStatus, fn func(tx pgx.Tx, rv Review) error) error {
@@ -367,7 +368,7 @@ func (s *Service) reviewChange(ctx context.Context, a Actor, id uuid.UUID, versi
 		if err != nil {
 			return err
 		}
-		if version != 0 && rv.Version != version {
+		if version != anyVersion && rv.Version != version {
 			return staleEdit("management review")
 		}
 		if !slices.Contains(allowed, rv.Status) {
@@ -404,9 +405,6 @@ func (s *Service) UpdateReviewEntries(ctx context.Context, a Actor, id uuid.UUID
 	c.maxLen("resources", e.Resources, 8000)
 	if err := c.err(); err != nil {
 		return err
-	}
-	if version == 0 {
-		return staleEdit("management review")
 	}
 	return s.reviewChange(ctx, a, id, version, []ReviewStatus{ReviewPlanned, ReviewInPreparation}, func(tx pgx.Tx, rv Review) error {
 		if _, err := tx.Exec(ctx, `UPDATE management_reviews SET issues_changes = $3, resources = $4,
@@ -456,7 +454,7 @@ func (s *Service) SaveReviewMinutes(ctx context.Context, a Actor, id uuid.UUID, 
 	if err := c.err(); err != nil {
 		return err
 	}
-	return s.reviewChange(ctx, a, id, 0, []ReviewStatus{ReviewInPreparation, ReviewHeld}, func(tx pgx.Tx, rv Review) error {
+	return s.reviewChange(ctx, a, id, anyVersion, []ReviewStatus{ReviewInPreparation, ReviewHeld}, func(tx pgx.Tx, rv Review) error {
 		before, had := rv.Minutes[key]
 		var tag pgconn.CommandTag
 		var err error
@@ -517,7 +515,7 @@ func (s *Service) AddReviewOutput(ctx context.Context, a Actor, id uuid.UUID, in
 		return ReviewOutput{}, err
 	}
 	var out ReviewOutput
-	err := s.reviewChange(ctx, a, id, 0, []ReviewStatus{ReviewInPreparation, ReviewHeld}, func(tx pgx.Tx, rv Review) error {
+	err := s.reviewChange(ctx, a, id, anyVersion, []ReviewStatus{ReviewInPreparation, ReviewHeld}, func(tx pgx.Tx, rv Review) error {
 		var owner *uuid.UUID
 		var status *string
 		if in.Kind == OutputAction {

@@ -427,6 +427,12 @@ func TestReview_SchedulingValidatesEachField(t *testing.T) {
 	if rv.Reference != "MR-2026-001" || rv.Status != qms.ReviewPlanned {
 		t.Errorf("scheduled %s %s", rv.Reference, rv.Status)
 	}
+	// Preparing names the version shown: a missing or old one is refused.
+	for _, v := range []int{0, rv.Version + 1} {
+		if err := f.svc.PrepareReview(ctx, f.org.QualityManager, rv.ID, v); qms.ErrorKind(err) != qms.KindConflict {
+			t.Errorf("preparing version %d: %v, want a conflict", v, err)
+		}
+	}
 }
 
 func TestReview_DetailsChangeOnTheVersionLoadedUntilHeld(t *testing.T) {
