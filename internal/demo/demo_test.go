@@ -28,6 +28,7 @@ func TestSeed_IsIdempotentAndObeysTheRules(t *testing.T) {
 		return len(m), len(s), len(p), len(a.Entries)
 	}
 	checkEvidenceLinks(t, svc, admin)
+	checkReviews(t, svc, admin)
 	m1, s1, p1, a1 := count()
 	if m1 != len(demo.People) || s1 != 3 || p1 < 9 {
 		t.Fatalf("seeded %d members, %d sites, %d processes", m1, s1, p1)
@@ -82,5 +83,54 @@ func checkEvidenceLinks(t *testing.T, svc *qms.Service, a qms.Actor) {
 	if criteria < 3 || docLinks < 4 || recordLinks < 3 || findingLinks < 4 {
 		t.Fatalf("demo audits: %d document criteria, %d document and %d record links on answers, %d evidence links on findings",
 			criteria, docLinks, recordLinks, findingLinks)
+	}
+}
+
+// checkReviews: one past review, held and signed by its chair, with minutes and outputs whose
+// actions are partly done and one overdue; and one review in preparation whose input a)
+// tracks those actions.
+func checkReviews(t *testing.T, svc *qms.Service, a qms.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	reviews := qmstest.Must(svc.Reviews(ctx, a))(t)
+	if len(reviews) != 2 {
+		t.Fatalf("%d demo reviews, want 2", len(reviews))
+	}
+	var past, next qms.Review
+	for _, r := range reviews {
+		full := qmstest.Must(svc.Review(ctx, a, r.ID))(t)
+		switch full.Status {
+		case qms.ReviewSigned:
+			past = full
+		case qms.ReviewInPreparation:
+			next = full
+		}
+	}
+	if past.Signature == nil || !past.MinutesIntact() || past.Signature.SignerID != past.ChairID {
+		t.Fatalf("the past review is not signed by its chair over its minutes: %+v", past.Signature)
+	}
+	if len(past.Minutes) < 5 {
+		t.Errorf("the past review has minutes on %d inputs", len(past.Minutes))
+	}
+	done, overdue := 0, 0
+	for _, o := range past.Outputs {
+		if o.Kind == qms.OutputAction && o.CompletedAt != nil {
+			done++
+		}
+		if o.Overdue(svc.Today()) {
+			overdue++
+		}
+	}
+	if done < 2 || overdue != 1 {
+		t.Errorf("past review actions: %d done, %d overdue; want some done and one overdue", done, overdue)
+	}
+	if next.Inputs == nil || next.Inputs.PreviousReference != past.Reference {
+		t.Fatalf("the review in preparation is not compared with %s", past.Reference)
+	}
+	if a := next.Inputs.Section("a"); a.Metric("overdue").Value != 1 || a.Metric("done").Value < 2 {
+		t.Errorf("input a) of the next review: %+v", a.Metrics)
+	}
+	if next.Inputs.Section("b").Text == "" || next.Inputs.Section("d").Text == "" {
+		t.Errorf("the next review has no entered issues or resources")
 	}
 }

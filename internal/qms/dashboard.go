@@ -48,6 +48,8 @@ type Dashboard struct {
 	MyCAPAActions    int
 	MyOverdueActions int
 	MyChecksToVerify int
+	// MyReviewActions are the open management review actions the actor owns.
+	MyReviewActions []MyReviewAction
 }
 
 // BandCounts counts risks by exposure band.
@@ -229,6 +231,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.MyCAPAActions, &d.MyOverdueActions, &d.MyChecksToVerify)
 		})
+	queueMyReviewActions(b, a, &d.MyReviewActions)
 }
 
 // heatLikelihoodSQL places a risk on the heat map's likelihood axis: the likelihood that, at

@@ -46,6 +46,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 	doc, version, flag, docType := foreignDocument(t, h, process)
 	audit := globexAudit(t, h, process)
 	recs := globexRecords(t, h)
+	review, reviewOutput := globexReview(t, h)
 	foreign := map[string]string{
 		"siteID":         site.ID.String(),
 		"processID":      process.ID.String(),
@@ -68,6 +69,9 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"evidenceID":     audit.EvidenceID.String(),
 		"findingID":      audit.FindingID.String(),
 		"templateID":     audit.TemplateID.String(),
+		"reviewID":       review.String(),
+		"outputID":       reviewOutput.String(),
+		"inputKey":       "c1",
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
