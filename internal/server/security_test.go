@@ -46,6 +46,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 	doc, version, flag, docType := foreignDocument(t, h, process)
 	audit := globexAudit(t, h, process)
 	recs := globexRecords(t, h)
+	capaID, actionID := globexCAPA(t, h, process)
 	foreign := map[string]string{
 		"siteID":         site.ID.String(),
 		"processID":      process.ID.String(),
@@ -68,6 +69,8 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"evidenceID":     audit.EvidenceID.String(),
 		"findingID":      audit.FindingID.String(),
 		"templateID":     audit.TemplateID.String(),
+		"capaID":         capaID.String(),
+		"actionID":       actionID.String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
