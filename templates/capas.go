@@ -21,7 +21,9 @@ type CAPAsPage struct {
 	Chrome    Chrome
 	Filter    CAPAFilterForm
 	CAPAs     []qms.CAPA
-	Today     time.Time
+	// OwnerActions are the open actions of the person the list is filtered to.
+	OwnerActions []qms.CAPAWorkItem
+	Today        time.Time
 	Processes []qms.Process
 	Sites     []qms.Site
 	Members   []qms.Member

@@ -647,3 +647,46 @@ func (s *Service) closeCAPA(ctx context.Context, tx pgx.Tx, a Actor, c CAPA) err
 	}
 	return nil
 }
+
+// CAPAWorkItem is an open action, or an effectiveness check waiting for its verifier, with
+// its CAPA: what a person has to do on CAPAs.
+type CAPAWorkItem struct {
+	CAPAID        uuid.UUID `db:"capa_id"`
+	CAPAReference string    `db:"capa_reference"`
+	CAPATitle     string    `db:"capa_title"`
+	Kind          string    `db:"kind"` // action or check
+	What          string    `db:"what"`
+	Due           time.Time `db:"due"`
+}
+
+// Overdue reports whether the item is past its date.
+func (w CAPAWorkItem) Overdue(today time.Time) bool { return w.Due.Before(today) }
+
+// capaWorkSQL lists a person's ($2) open actions on CAPAs not closed (only those due before
+// $3 when $4), and, unless $5, the checks they verify on CAPAs awaiting them; by date. The
+// dashboard counts the same rows.
+const capaWorkSQL = `
+	SELECT * FROM (
+	  SELECT c.id AS capa_id, c.reference AS capa_reference, c.title AS capa_title, 'action' AS kind, x.description AS what, x.due_date AS due
+	    FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
+	   WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed' AND (NOT $4 OR x.due_date < $3::date)
+	  UNION ALL
+	  SELECT c.id, c.reference, c.title, 'check', k.criteria, k.planned_date
+	    FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = k.tenant_id AND c.id = k.capa_id
+	   WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check' AND NOT $5
+	) w ORDER BY due, capa_reference`
+
+// CAPAActionsOf lists the open actions of a person on CAPAs that are not closed, by due
+// date; overdue keeps those past due.
+func (s *Service) CAPAActionsOf(ctx context.Context, a Actor, owner uuid.UUID, overdue bool) ([]CAPAWorkItem, error) {
+	var out []CAPAWorkItem
+	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, capaWorkSQL, a.OrgID, owner, s.today(), overdue, true)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPAWorkItem])
+		return err
+	})
+	return out, err
+}

@@ -34,6 +34,12 @@ func (s *Server) showCAPAs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := templates.CAPAsPage{Chrome: s.chrome(r, "Corrective actions", "capas"), Filter: f, CAPAs: capas, Today: s.svc.Today()}
+	if owner := formID(f.ActionOwnerID); owner != uuid.Nil {
+		if p.OwnerActions, err = s.svc.CAPAActionsOf(ctx, a, owner, f.Overdue); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if p.Processes, p.Sites, _, err = s.findingChoices(r); err != nil {
 		s.fail(w, r, err)
 		return
