@@ -18,15 +18,15 @@ type CAPAFilterForm struct {
 
 // CAPAsPage is the CAPA list.
 type CAPAsPage struct {
-	Chrome    Chrome
-	Filter    CAPAFilterForm
-	CAPAs     []qms.CAPA
+	Chrome Chrome
+	Filter CAPAFilterForm
+	CAPAs  []qms.CAPA
 	// OwnerActions are the open actions of the person the list is filtered to.
 	OwnerActions []qms.CAPAWorkItem
 	Today        time.Time
-	Processes []qms.Process
-	Sites     []qms.Site
-	Members   []qms.Member
+	Processes    []qms.Process
+	Sites        []qms.Site
+	Members      []qms.Member
 }
 
 // CAPAForm is the new-CAPA form as typed.
