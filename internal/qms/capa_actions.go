@@ -135,7 +135,7 @@ func (d CAPADetail) CurrentCheck() *EffectivenessCheck {
 
 // History is what happened to the CAPA, oldest first.
 func (d CAPADetail) History() []CAPAEvent {
-	ev := []CAPAEvent{{At: d.OpenedAt, Summary: "Opened by " + d.OwnerName + "'s team"}}
+	ev := []CAPAEvent{{At: d.OpenedAt, Summary: "Opened; owner " + d.OwnerName + ", verifier " + d.VerifierName}}
 	for _, x := range d.Actions {
 		if x.CompletedAt != nil {
 			ev = append(ev, CAPAEvent{At: *x.CompletedAt, Summary: "Action done by " + x.CompletedByName + ": " + x.Description})
