@@ -321,3 +321,55 @@ func TestCAPA_ListFiltersAsTheDashboardCounts(t *testing.T) {
 		t.Errorf("ageing %+v", cs[0])
 	}
 }
+
+func TestCAPA_CancelledActionsAndThePlannedCheck(t *testing.T) {
+	w := newAuditWorld(t)
+	c := w.capaFor(t)
+	x := w.action(t, c, w.org.ProcessOwner, "2026-03-20")
+	y := w.action(t, c, w.org.Auditor, "2026-04-30")
+	// Planned before the actions are done, with no date: 30 days after the latest due date.
+	d := w.detail(t, c)
+	qmstest.Must(w.svc.PlanEffectivenessCheck(w.ctx, w.org.ProcessOwner, c.ID, d.Version, qms.CheckPlan{Criteria: "No burrs in 3 months of final inspection."}))(t)
+	if k := w.detail(t, c).CurrentCheck(); k == nil || !k.PlannedDate.Equal(day(2026, 5, 30)) {
+		t.Fatalf("planned check %+v", k)
+	}
+	if _, err := w.svc.PlanEffectivenessCheck(w.ctx, w.org.ProcessOwner, c.ID, d.Version, qms.CheckPlan{Criteria: "x"}); qms.ErrorKind(err) != qms.KindConflict {
+		t.Errorf("stale plan: got %v", err)
+	}
+	// A stale action version is refused; cancelling takes a reason.
+	if _, err := w.svc.CompleteCAPAAction(w.ctx, w.org.ProcessOwner, c.ID, x.ID, x.Version+1, "Done", nil); qms.ErrorKind(err) != qms.KindConflict {
+		t.Errorf("stale completion: got %v", err)
+	}
+	if _, err := w.svc.CancelCAPAAction(w.ctx, w.org.QualityManager, c.ID, y.ID, y.Version, ""); qms.FieldErrors(err)["cancel_reason"] == "" {
+		t.Errorf("cancel without reason: got %v", err)
+	}
+	// Cancelling the only other action leaves the round with nothing done: still open.
+	qmstest.Must(w.svc.CancelCAPAAction(w.ctx, w.org.QualityManager, c.ID, y.ID, y.Version, "Covered by the routing change."))(t)
+	if d := w.detail(t, c); d.Status != qms.CAPAOpen {
+		t.Fatalf("after cancelling one of two open actions: %s", d.Status)
+	}
+	w.complete(t, c, x, w.org.ProcessOwner)
+	d = w.detail(t, c)
+	if d.Status != qms.CAPAAwaitingCheck || d.CurrentCheck().Criteria != "No burrs in 3 months of final inspection." {
+		t.Fatalf("the plan made beforehand is kept: %s %+v", d.Status, d.CurrentCheck())
+	}
+	// Adding an action while awaiting the check reopens the round.
+	w.action(t, c, w.org.Auditor, "2026-05-01")
+	if d := w.detail(t, c); d.Status != qms.CAPAOpen {
+		t.Errorf("a new action while awaiting the check: %s", d.Status)
+	}
+}
+
+func TestCAPA_AnAuditWithAMajorNCClosesOnceItsCAPAIsVerified(t *testing.T) {
+	w := newAuditWorld(t)
+	au, findings := w.conductAndReport(t, w.plan(t, w.internalAudit(day(2026, 3, 10), []string{"8.7"}, w.production)), day(2026, 3, 11), qms.ResultMajorNC)
+	if _, err := w.svc.CloseAudit(w.ctx, w.org.QualityManager, au.ID, au.Version); qms.ErrorKind(err) != qms.KindConflict {
+		t.Fatalf("closing the audit with its major NC open: got %v", err)
+	}
+	c := w.capaFor(t, findings[0])
+	w.complete(t, c, w.action(t, c, w.org.ProcessOwner, "2026-03-20"), w.org.ProcessOwner)
+	qmstest.Must(w.check(c, w.org.QualityManager, qms.Effective, qmstest.Password))(t)
+	if au = qmstest.Must(w.svc.CloseAudit(w.ctx, w.org.QualityManager, au.ID, au.Version))(t); au.Status != qms.AuditClosed {
+		t.Fatalf("audit %s", au.Status)
+	}
+}
