@@ -126,4 +126,11 @@ func TestBrowser_AQualityManagerWorksACAPAFromAMajorNCToAVerifiedClose(t *testin
 		t.Fatalf("the finding is %q after its CAPA closed", got)
 	}
 	b.screenshot("finding-closed-by-capa")
+
+	// The list: the demo's CAPAs of the year and this one, with their ageing.
+	b.open("/o/northwind/capas")
+	if n := b.count("table#capas tbody tr"); n < 7 {
+		t.Fatalf("%d CAPAs listed", n)
+	}
+	b.screenshot("capa-list")
 }

@@ -103,6 +103,13 @@ func TestCAPAPages_AMajorNCIsWorkedToAVerifiedClose(t *testing.T) {
 	v = page.attr("form[action$='/root-cause'] input[name=version]", "value")
 	qm.post(capaPath+"/root-cause", url.Values{"version": {v}, "why": {"Bores oversize", "Boring bar worn", "No tool-life limit"},
 		"root_cause": {"No tool-life limit for boring bars."}, "root_cause_category": {"method"}}).wantStatus(http.StatusSeeOther)
+	// An edit from a stale page is a conflict, shown with the input kept.
+	res = qm.post(capaPath, url.Values{"version": {v}, "title": {"My stale title"}, "problem_statement": {"P"},
+		"process_id": {process.ID.String()}, "owner_id": {a.ProcessOwner.UserID.String()}, "verifier_id": {a.QualityManager.UserID.String()}}).
+		wantStatus(http.StatusConflict)
+	if !strings.Contains(res.text(".edit-capa .alert"), "Someone else changed") || res.attr(".edit-capa #title", "value") != "My stale title" {
+		t.Fatalf("stale edit: %q", res.text(".edit-capa .alert"))
+	}
 	page = qm.get(capaPath)
 	if page.count("ol.whys li") != 3 {
 		t.Fatalf("whys:\n%s", clip(page.text("ol.whys")))
