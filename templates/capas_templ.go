@@ -257,14 +257,14 @@ func CAPAsView(p CAPAsPage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\"><td><a href=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\"><td class=\"nowrap\"><a href=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var10 templ.SafeURL
 					templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinURLErrs(OrgURL(slug, "capas", c.ID.String()))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/capas.templ`, Line: 65, Col: 57}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/capas.templ`, Line: 65, Col: 72}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 					if templ_7745c5c3_Err != nil {
@@ -277,7 +277,7 @@ func CAPAsView(p CAPAsPage) templ.Component {
 					var templ_7745c5c3_Var11 string
 					templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(c.Reference)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/capas.templ`, Line: 65, Col: 81}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/capas.templ`, Line: 65, Col: 96}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 					if templ_7745c5c3_Err != nil {
@@ -416,7 +416,7 @@ func CAPAsView(p CAPAsPage) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					if c.OverdueActions > 0 {
-						templ_7745c5c3_Err = Badge(strconv.Itoa(c.OverdueActions), "danger").Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = Badge(strconv.Itoa(c.OverdueActions), "bad").Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -673,7 +673,7 @@ func CAPAView(p CAPAPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.Round > 1 {
-				templ_7745c5c3_Err = Badge("Round "+strconv.Itoa(d.Round)+": reopened after a failed check", "danger").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Badge("Round "+strconv.Itoa(d.Round)+": reopened after a failed check", "bad").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1745,7 +1745,7 @@ func capaActions(p CAPAPage, base string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if x.Overdue(p.Today) {
-					templ_7745c5c3_Err = Badge("Overdue", "danger").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Badge("Overdue", "bad").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -2730,7 +2730,7 @@ func capaWorkTable(slug, id string, items []qms.CAPAWorkItem, today time.Time) t
 					return templ_7745c5c3_Err
 				}
 				if w.Overdue(today) {
-					templ_7745c5c3_Err = Badge("Overdue", "danger").Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Badge("Overdue", "bad").Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
