@@ -314,7 +314,8 @@ func (s *seeder) audits(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !f.closedOn.IsZero() {
+		// Nonconformities close through their correction and CAPA (capas.go).
+		if !f.closedOn.IsZero() && !f.class.Nonconformity() {
 			at(f.closedOn, 15)
 			if _, err := s.svc.CloseFinding(ctx, priyaA, raised.ID, raised.Version, f.closure); err != nil {
 				return err
@@ -443,8 +444,8 @@ func (s *seeder) seedAudit(ctx context.Context, da demoAudit, process map[string
 		return err
 	}
 	for _, r := range raised {
-		if r.demo.closedOn.IsZero() {
-			continue
+		if r.demo.closedOn.IsZero() || r.demo.class.Nonconformity() {
+			continue // nonconformities close through their correction and CAPA (capas.go)
 		}
 		at(r.demo.closedOn, 14)
 		if _, err := s.svc.CloseFinding(ctx, priyaA, r.finding.ID, r.finding.Version, r.demo.closure); err != nil {

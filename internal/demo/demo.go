@@ -86,6 +86,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 		s.objectives,
 		s.records,
 		s.audits,
+		s.capas,
 		s.reviews,
 	} {
 		if err := step(ctx); err != nil {

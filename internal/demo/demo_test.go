@@ -86,6 +86,68 @@ func checkEvidenceLinks(t *testing.T, svc *qms.Service, a qms.Actor) {
 	}
 }
 
+// The demo's CAPAs are in every state, the closed ones signed by their verifier, and every
+// nonconformity of the year has a correction and a decision.
+func TestSeed_CAPAsInEveryState(t *testing.T) {
+	svc, _ := qmstest.New(t)
+	ctx := context.Background()
+	res := qmstest.Must(demo.Seed(ctx, svc))(t)
+	a := qms.SystemActor(res.Org, "test")
+	capas := qmstest.Must(svc.CAPAs(ctx, a, qms.CAPAFilter{}))(t)
+	states := map[string]int{}
+	for _, c := range capas {
+		d := qmstest.Must(svc.CAPADetails(ctx, a, c.ID))(t)
+		switch {
+		case c.Status == qms.CAPAClosed:
+			states["closed"]++
+			if len(d.Signatures) == 0 || d.CurrentCheck() == nil || d.CurrentCheck().Result != qms.Effective {
+				t.Errorf("%s closed without a signed effective check", c.Reference)
+			}
+			for _, f := range d.Findings {
+				if f.Status != qms.FindingClosed {
+					t.Errorf("%s is closed but its finding %s is open", c.Reference, f.Reference)
+				}
+			}
+		case c.Round > 1:
+			states["reopened"]++
+		case c.Status == qms.CAPAAwaitingCheck:
+			states["awaiting check"]++
+		default:
+			states["open"]++
+		}
+		if c.OverdueActions > 0 {
+			states["overdue"]++
+		}
+		if c.Status != qms.CAPAOpen || c.Round > 1 {
+			if len(d.Whys) < 3 || c.RootCauseCategory == "" {
+				t.Errorf("%s has no root cause analysis", c.Reference)
+			}
+		}
+	}
+	for _, s := range []string{"closed", "reopened", "awaiting check", "overdue", "open"} {
+		if states[s] == 0 {
+			t.Errorf("no demo CAPA is %s: %v", s, states)
+		}
+	}
+	page := qmstest.Must(svc.Findings(ctx, a, qms.FindingFilter{Limit: 200}))(t)
+	notRequired := 0
+	for _, f := range page.Findings {
+		if !f.Classification.Nonconformity() {
+			continue
+		}
+		r := qmstest.Must(svc.FindingResponse(ctx, a, f.ID))(t)
+		if r.Correction == "" && f.AuditID != nil && f.Classification == qms.MajorNC {
+			t.Errorf("major NC %s has no correction", f.Reference)
+		}
+		if r.Decision == qms.CAPANotRequired && f.Status == qms.FindingClosed {
+			notRequired++
+		}
+	}
+	if notRequired == 0 {
+		t.Error("no minor NC was closed with a correction and no CAPA")
+	}
+}
+
 // checkReviews: one past review, held and signed by its chair, with minutes and outputs whose
 // actions are partly done and one overdue; and one review in preparation whose input a)
 // tracks those actions.

@@ -106,6 +106,7 @@ var AuditEntityTypes = []struct{ Type, Label string }{
 	{"audit", "Audits"},
 	{"finding", "Findings"},
 	{"checklist_template", "Checklist templates"},
+	{"capa", "CAPAs"},
 }
 
 // AuditTrail lists the organisation's trail, newest first, with keyset pagination.

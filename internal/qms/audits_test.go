@@ -295,6 +295,7 @@ func TestAudits_CannotCloseWhileANonconformityIsOpen(t *testing.T) {
 	if qms.ErrorKind(err) != qms.KindConflict || !strings.Contains(qms.ErrorMessage(err), findings[0].Reference) {
 		t.Fatalf("closing with an open minor NC: got %v, want a conflict naming %s", err, findings[0].Reference)
 	}
+	findings[0] = w.respond(t, findings[0])
 	if _, err := w.svc.CloseFinding(w.ctx, w.org.QualityManager, findings[0].ID, findings[0].Version, ""); qms.FieldErrors(err)["closure_note"] == "" {
 		t.Fatalf("closing a finding without a note: got %v", err)
 	}
@@ -322,6 +323,7 @@ func TestFindings_OnlyQualityManagersAndAdminsCloseThemWithANote(t *testing.T) {
 			t.Errorf("%s closing: got %v, want forbidden", a.Role, err)
 		}
 	}
+	f = w.respond(t, f)
 	qmstest.Must(w.svc.CloseFinding(w.ctx, w.org.Admin, f.ID, f.Version, "Deburring added to the final inspection checklist."))(t)
 	if _, err := w.svc.CloseFinding(w.ctx, w.org.QualityManager, f.ID, f.Version, "Again."); qms.ErrorKind(err) != qms.KindConflict {
 		t.Fatalf("closing with a stale version: got %v, want conflict", err)
@@ -447,6 +449,7 @@ func TestAuditReport_OnlyTheLeadAuditorIssuesItWhenTheChecklistIsComplete(t *tes
 func TestAudits_EveryStepIsInTheAuditTrail(t *testing.T) {
 	w := newAuditWorld(t)
 	au, findings := w.conductAndReport(t, w.plan(t, w.internalAudit(day(2026, 3, 10), []string{"8.7"}, w.production)), day(2026, 3, 10), qms.ResultMinorNC)
+	findings[0] = w.respond(t, findings[0])
 	f := qmstest.Must(w.svc.CloseFinding(w.ctx, w.org.QualityManager, findings[0].ID, findings[0].Version, "Corrected."))(t)
 	qmstest.Must(w.svc.CloseAudit(w.ctx, w.org.QualityManager, au.ID, au.Version))(t)
 
@@ -463,9 +466,10 @@ func TestAudits_EveryStepIsInTheAuditTrail(t *testing.T) {
 		t.Errorf("summary %q does not name the audit", trail.Entries[len(trail.Entries)-1].Summary)
 	}
 	ft := qmstest.Must(w.svc.AuditTrail(w.ctx, w.org.Admin, qms.AuditFilter{EntityType: "finding", EntityID: f.ID.String()}))(t)
-	if len(ft.Entries) != 2 || ft.Entries[1].Action != "finding.raise" || ft.Entries[0].Action != "finding.close" ||
-		!strings.Contains(ft.Entries[1].Summary, "minor nonconformity "+f.Reference) {
-		t.Fatalf("finding trail %+v", ft.Entries)
+	if len(ft.Entries) != 4 || ft.Entries[3].Action != "finding.raise" || ft.Entries[2].Action != "finding.correction" ||
+		ft.Entries[1].Action != "finding.capa_decision" || ft.Entries[0].Action != "finding.close" ||
+		!strings.Contains(ft.Entries[3].Summary, "minor nonconformity "+f.Reference) {
+		t.Fatalf("finding trail: %d entries", len(ft.Entries))
 	}
 }
 

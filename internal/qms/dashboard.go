@@ -32,6 +32,7 @@ type Dashboard struct {
 	// CAPAAgeing counts open CAPAs by days since they were opened (see CAPAAgeBuckets).
 	CAPAAgeing         [len(CAPAAgeBuckets)]int
 	CAPAsAwaitingCheck int
+	// OverdueCAPAActions counts the open CAPAs with at least one action past due.
 	OverdueCAPAActions int
 
 	DocumentsReviewDue int
@@ -48,6 +49,8 @@ type Dashboard struct {
 	MyCAPAActions    int
 	MyOverdueActions int
 	MyChecksToVerify int
+	// MyCAPAWork is the actor's open CAPA actions and checks to verify, soonest first.
+	MyCAPAWork []CAPAWorkItem
 	// MyReviewActions are the open management review actions the actor owns.
 	MyReviewActions []MyReviewAction
 }
@@ -184,9 +187,8 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		        count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date BETWEEN 61 AND 90),
 		        count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date > 90),
 		        count(*) FILTER (WHERE c.status = 'awaiting_check'),
-		        (SELECT count(*) FROM capa_actions x JOIN capas y ON y.tenant_id = x.tenant_id AND y.id = x.capa_id
-		          WHERE x.tenant_id = $1 AND x.status = 'open' AND x.due_date < $3 AND y.status <> 'closed'
-		            AND ($2::uuid IS NULL OR y.site_id = $2))
+		        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM capa_actions x
+		          WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.due_date < $3))
 		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND ($2::uuid IS NULL OR c.site_id = $2)`,
 		a.OrgID, site, today).
 		QueryRow(func(row pgx.Row) error {
@@ -230,6 +232,12 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		a.OrgID, a.UserID, today).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.MyCAPAActions, &d.MyOverdueActions, &d.MyChecksToVerify)
+		})
+	b.Queue(capaWorkSQL+` LIMIT 8`, a.OrgID, a.UserID, today, false, false).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.MyCAPAWork, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPAWorkItem])
+			return err
 		})
 	queueMyReviewActions(b, a, &d.MyReviewActions)
 }

@@ -538,11 +538,11 @@ func (s *Service) CloseFinding(ctx context.Context, a Actor, id uuid.UUID, versi
 
 // findingMayClose is the one place that decides whether a finding may close now. Rules that
 // corrective action brings (a major nonconformity needs a CAPA verified effective) belong here.
-func findingMayClose(_ context.Context, _ pgx.Tx, _ uuid.UUID, f Finding) error {
+func findingMayClose(ctx context.Context, tx pgx.Tx, org uuid.UUID, f Finding) error {
 	if f.Status == FindingClosed {
 		return conflict("Finding " + f.Reference + " is already closed.")
 	}
-	return nil
+	return findingCAPAMayClose(ctx, tx, org, f)
 }
 
 // FindingFilter narrows the findings list. After is the cursor of the page before: the

@@ -68,7 +68,8 @@ func TestFindings_ListFiltersAndPagesByKeyset(t *testing.T) {
 			all = append(all, raise(qms.Observation, qms.SourceOther, w.maintenance, "7.1.5"))
 		}
 	}
-	f := all[0]
+	f := w.respond(t, all[0])
+	all[0] = f
 	qmstest.Must(w.svc.CloseFinding(w.ctx, w.org.QualityManager, f.ID, f.Version, "Corrected."))(t)
 
 	list := func(f qms.FindingFilter) qms.FindingPage {
@@ -128,6 +129,7 @@ func TestFindings_AnOpenFindingCanBeCorrectedAStaleEditCannot(t *testing.T) {
 	if trail.Entries[0].Summary != "Reclassified finding "+f.Reference+" from observation to minor nonconformity" {
 		t.Errorf("trail %q", trail.Entries[0].Summary)
 	}
+	g = w.respond(t, g)
 	g = qmstest.Must(w.svc.CloseFinding(w.ctx, w.org.QualityManager, g.ID, g.Version, "Shadow board fitted."))(t)
 	if _, err := w.svc.UpdateFinding(w.ctx, w.org.QualityManager, g.ID, g.Version, edit); qms.ErrorKind(err) != qms.KindConflict {
 		t.Fatalf("editing a closed finding: got %v", err)

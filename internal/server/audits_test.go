@@ -242,7 +242,12 @@ func TestFindings_RaiseFromAComplaintAndClose(t *testing.T) {
 	if res.text("#closure_note-error") == "" {
 		t.Fatal("closing without a note is not explained")
 	}
-	qm.post(findingPath+"/close", url.Values{"version": {v}, "closure_note": {"Parts remade; thread gauges added to first-off."}}).wantStatus(http.StatusSeeOther)
+	// A major nonconformity closes only with its CAPA, verified effective.
+	res = qm.post(findingPath+"/close", url.Values{"version": {v}, "closure_note": {"Parts remade; thread gauges added to first-off."}}).wantStatus(http.StatusConflict)
+	if !strings.Contains(res.text(".alert"), "CAPA") {
+		t.Fatalf("closing a major NC without its CAPA is not explained: %q", res.text(".alert"))
+	}
+	closeWithCAPA(t, h, h.acme, process, uuid.MustParse(strings.TrimPrefix(findingPath, "/o/acme/findings/")))
 	if !strings.Contains(qm.get("/o/acme/findings?status=closed").text(".table.findings"), "M8 thread") {
 		t.Fatal("the closed finding is not listed as closed")
 	}

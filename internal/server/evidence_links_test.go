@@ -121,6 +121,8 @@ func TestEvidenceLinks_TheFindingFormLinksEvidenceAndRefusesWhatItCannotFind(t *
 	// A viewer cannot link; a closed finding takes no more evidence.
 	h.signedIn(h.acme, auth.RoleViewer).post(findingPath+"/evidence", url.Values{"document": {doc.Number}}).wantStatus(http.StatusForbidden)
 	f := qmstest.Must(h.svc.Finding(context.Background(), h.acme.QualityManager, ids.FindingID))(t)
+	f = qmstest.Must(h.svc.RecordCorrection(context.Background(), h.acme.QualityManager, f.ID, f.Version, "Gauge withdrawn."))(t)
+	f = qmstest.Must(h.svc.DecideCAPA(context.Background(), h.acme.QualityManager, f.ID, f.Version, qms.CAPANotRequired, "Isolated."))(t)
 	qmstest.Must(h.svc.CloseFinding(context.Background(), h.acme.QualityManager, f.ID, f.Version, "Gauge recalibrated."))(t)
 	c.post(findingPath+"/evidence", url.Values{"record": {rec.Number()}}).wantStatus(http.StatusConflict)
 }

@@ -247,6 +247,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, status in
 	f := p.Finding
 	open := f.Status == qms.FindingOpen
 	p.CanClose = open && a.Can(auth.PermCloseFindings)
+	resp, err := s.svc.FindingResponse(ctx, a, f.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Response = resp
 	if f.AuditID != nil {
 		d, err := s.svc.AuditDetails(ctx, a, *f.AuditID)
 		if err != nil {

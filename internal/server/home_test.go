@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
@@ -39,8 +40,27 @@ func TestDashboard_NumbersLinkToListsThatAgree(t *testing.T) {
 		TargetValue: "95", Unit: "%", Direction: qms.AtLeast, Frequency: qms.Monthly, StartDate: "2026-01-01", ReviewDate: "2026-12-31",
 	}))(t)
 
+	// CAPAs: one 45 days old with an overdue action (Leeds), one awaiting its check (York), one
+	// new with an open action (no site).
+	now := time.Now()
+	h.svc.SetClock(func() time.Time { return now.AddDate(0, 0, -45) })
+	old := qmstest.Must(h.svc.RaiseCAPA(ctx, a.QualityManager, qms.CAPAInput{Title: "Old", ProblemStatement: "P", ProcessID: production.ID,
+		SiteID: leeds.ID, OwnerID: a.ProcessOwner.UserID, VerifierID: a.QualityManager.UserID}))(t)
+	qmstest.Must(h.svc.AddCAPAAction(ctx, a.QualityManager, old.ID, old.Version, qms.ActionInput{Description: "Overdue one",
+		OwnerID: a.Auditor.UserID, DueDate: now.AddDate(0, 0, -40).UTC().Format(time.DateOnly)}))(t)
+	h.svc.SetClock(time.Now)
+	york2 := qmstest.Must(h.svc.RaiseCAPA(ctx, a.QualityManager, qms.CAPAInput{Title: "Checked", ProblemStatement: "P", ProcessID: production.ID,
+		SiteID: york.ID, OwnerID: a.ProcessOwner.UserID, VerifierID: a.QualityManager.UserID}))(t)
+	x := qmstest.Must(h.svc.AddCAPAAction(ctx, a.QualityManager, york2.ID, york2.Version, qms.ActionInput{Description: "Done one",
+		OwnerID: a.Auditor.UserID, DueDate: now.AddDate(0, 0, 7).UTC().Format(time.DateOnly)}))(t)
+	qmstest.Must(h.svc.CompleteCAPAAction(ctx, a.Auditor, york2.ID, x.ID, x.Version, "Done.", nil))(t)
+	fresh := qmstest.Must(h.svc.RaiseCAPA(ctx, a.QualityManager, qms.CAPAInput{Title: "New", ProblemStatement: "P", ProcessID: production.ID,
+		OwnerID: a.ProcessOwner.UserID, VerifierID: a.Admin.UserID}))(t)
+	qmstest.Must(h.svc.AddCAPAAction(ctx, a.QualityManager, fresh.ID, fresh.Version, qms.ActionInput{Description: "Open one",
+		OwnerID: a.QualityManager.UserID, DueDate: now.AddDate(0, 0, 3).UTC().Format(time.DateOnly)}))(t)
+
 	c := h.signedIn(a, auth.RoleViewer)
-	followed := 0
+	followed, capaLinks := 0, 0
 	for _, page := range []string{"/o/acme/", "/o/acme/?site=" + york.ID.String()} {
 		home := c.get(page).wantStatus(http.StatusOK)
 		if home.count("#dashboard") != 1 || home.count(".heatmap") != 1 {
@@ -54,6 +74,9 @@ func TestDashboard_NumbersLinkToListsThatAgree(t *testing.T) {
 				rows = "table.findings tbody tr"
 			case strings.HasPrefix(href, "/o/acme/objectives?"):
 				rows = "table#objectives tbody tr"
+			case strings.HasPrefix(href, "/o/acme/capas?"):
+				rows = "table#capas tbody tr"
+				capaLinks++
 			default:
 				return // lists of other areas are checked with them
 			}
@@ -67,8 +90,35 @@ func TestDashboard_NumbersLinkToListsThatAgree(t *testing.T) {
 			followed++
 		})
 	}
-	if followed < 8 {
-		t.Errorf("followed only %d dashboard links", followed)
+	if followed < 8 || capaLinks < 6 {
+		t.Errorf("followed only %d dashboard links, %d of them to CAPAs", followed, capaLinks)
+	}
+	// The person's own CAPA work: each tile links to a list with as many rows, and the home
+	// page lists the items.
+	for role, items := range map[auth.Role]int{auth.RoleAuditor: 1, auth.RoleQualityManager: 2} {
+		me := h.signedIn(a, role)
+		home := me.get("/o/acme/").wantStatus(http.StatusOK)
+		nonZero := 0
+		home.doc.Find(".dash-mywork .tile a").Each(func(_ int, s *goquery.Selection) {
+			href, _ := s.Attr("href")
+			if !strings.HasPrefix(href, "/o/acme/capas?") {
+				return
+			}
+			shown, _ := strconv.Atoi(s.Find(".tile-number").Text())
+			rows := "table#capas tbody tr"
+			if strings.Contains(href, "action_owner=") {
+				rows = "table#owner-actions tbody tr"
+			}
+			if listed := me.get(href).wantStatus(http.StatusOK).count(rows); listed != shown {
+				t.Errorf("%s: %s shows %d, the list has %d", role, href, shown, listed)
+			}
+			if shown > 0 {
+				nonZero++
+			}
+		})
+		if nonZero < 2 || home.count("#my-capa-table tbody tr") != items {
+			t.Errorf("%s: %d CAPA tiles with work, %d items listed on home", role, nonZero, home.count("#my-capa-table tbody tr"))
+		}
 	}
 
 	// A site that is not the organisation's is a 404, like anything foreign.

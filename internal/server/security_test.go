@@ -46,6 +46,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 	doc, version, flag, docType := foreignDocument(t, h, process)
 	audit := globexAudit(t, h, process)
 	recs := globexRecords(t, h)
+	capaID, actionID := globexCAPA(t, h, process)
 	review, reviewOutput := globexReview(t, h)
 	foreign := map[string]string{
 		"siteID":         site.ID.String(),
@@ -69,6 +70,8 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"evidenceID":     audit.EvidenceID.String(),
 		"findingID":      audit.FindingID.String(),
 		"templateID":     audit.TemplateID.String(),
+		"capaID":         capaID.String(),
+		"actionID":       actionID.String(),
 		"reviewID":       review.String(),
 		"outputID":       reviewOutput.String(),
 		"inputKey":       "c1",

@@ -1,0 +1,496 @@
+package qms
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
+)
+
+// CAPAStatus is where a corrective action stands.
+type CAPAStatus string
+
+const (
+	// CAPAOpen: the problem is being analysed and acted on.
+	CAPAOpen CAPAStatus = "open"
+	// CAPAAwaitingCheck: every action of the round is done; the verifier checks effectiveness.
+	CAPAAwaitingCheck CAPAStatus = "awaiting_check"
+	// CAPAClosed: verified effective and signed.
+	CAPAClosed CAPAStatus = "closed"
+)
+
+// CAPAStatuses lists every status in the order a CAPA moves through them.
+var CAPAStatuses = []CAPAStatus{CAPAOpen, CAPAAwaitingCheck, CAPAClosed}
+
+// Valid reports whether s is one of CAPAStatuses.
+func (s CAPAStatus) Valid() bool { return slices.Contains(CAPAStatuses, s) }
+
+// Label is the status as people say it.
+func (s CAPAStatus) Label() string {
+	switch s {
+	case CAPAOpen:
+		return "Open"
+	case CAPAAwaitingCheck:
+		return "Awaiting effectiveness check"
+	case CAPAClosed:
+		return "Closed"
+	}
+	return string(s)
+}
+
+// Tone is the badge colour of a status.
+func (s CAPAStatus) Tone() string {
+	switch s {
+	case CAPAAwaitingCheck:
+		return "warn"
+	case CAPAClosed:
+		return "ok"
+	}
+	return "info"
+}
+
+// RootCauseCategory groups root causes for trend analysis.
+type RootCauseCategory string
+
+// RootCauseCategories lists the categories a root cause may be filed under.
+var RootCauseCategories = []RootCauseCategory{"people", "method", "machine", "material", "measurement", "environment", "supplier", "design", "management"}
+
+// FishboneCategories are the bones of an Ishikawa diagram.
+var FishboneCategories = []RootCauseCategory{"people", "method", "machine", "material", "measurement", "environment"}
+
+// Valid reports whether c is one of RootCauseCategories.
+func (c RootCauseCategory) Valid() bool { return slices.Contains(RootCauseCategories, c) }
+
+// Label is the category with a capital letter.
+func (c RootCauseCategory) Label() string {
+	if c == "" {
+		return ""
+	}
+	return strings.ToUpper(string(c[:1])) + string(c[1:])
+}
+
+// CAPA is a corrective action (ISO 9001 10.2): the problem, its containment and root cause,
+// the actions of the current round and who verifies that they worked.
+type CAPA struct {
+	ID                uuid.UUID         `db:"id" json:"id"`
+	Reference         string            `db:"reference" json:"reference"`
+	Title             string            `db:"title" json:"title"`
+	ProblemStatement  string            `db:"problem_statement" json:"problem_statement"`
+	Containment       string            `db:"containment" json:"containment"`
+	RootCause         string            `db:"root_cause" json:"root_cause"`
+	RootCauseCategory RootCauseCategory `db:"root_cause_category" json:"root_cause_category"`
+	ProcessID         uuid.UUID         `db:"process_id" json:"process_id"`
+	ProcessName       string            `db:"process_name" json:"process"`
+	SiteID            *uuid.UUID        `db:"site_id" json:"site_id"`
+	SiteName          string            `db:"site_name" json:"site,omitempty"`
+	OwnerID           uuid.UUID         `db:"owner_id" json:"owner_id"`
+	OwnerName         string            `db:"owner_name" json:"owner"`
+	VerifierID        uuid.UUID         `db:"verifier_id" json:"verifier_id"`
+	VerifierName      string            `db:"verifier_name" json:"verifier"`
+	Status            CAPAStatus        `db:"status" json:"status"`
+	Round             int               `db:"round" json:"round"`
+	OpenedAt          time.Time         `db:"opened_at" json:"opened_at"`
+	ClosedAt          *time.Time        `db:"closed_at" json:"closed_at"`
+	ClosedByName      string            `db:"closed_by_name" json:"closed_by,omitempty"`
+	Version           int               `db:"version" json:"version"`
+	// What the list shows: open actions, how many are past due, and days open.
+	OpenActions    int `db:"open_actions" json:"-"`
+	OverdueActions int `db:"overdue_actions" json:"-"`
+	DaysOpen       int `db:"days_open" json:"-"`
+}
+
+// capaSelect reads CAPAs with their names and the counts of their open and overdue actions
+// as of $2 (today).
+const capaSelect = `
+	SELECT c.id, c.reference, c.title, c.problem_statement, c.containment, c.root_cause,
+	       coalesce(c.root_cause_category, '') AS root_cause_category, c.process_id, p.name AS process_name,
+	       c.site_id, coalesce(s.name, '') AS site_name, c.owner_id, ou.name AS owner_name,
+	       c.verifier_id, vu.name AS verifier_name, c.status, c.round, c.opened_at, c.closed_at,
+	       coalesce(cu.name, '') AS closed_by_name, c.version,
+	       (SELECT count(*)::int FROM capa_actions x WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open') AS open_actions,
+	       (SELECT count(*)::int FROM capa_actions x WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open'
+	                                                   AND x.due_date < $2::date) AS overdue_actions,
+	       (coalesce(c.closed_at::date, $2::date) - c.opened_at::date) AS days_open
+	  FROM capas c
+	  JOIN processes p ON p.tenant_id = c.tenant_id AND p.id = c.process_id
+	  JOIN users ou ON ou.id = c.owner_id
+	  JOIN users vu ON vu.id = c.verifier_id
+	  LEFT JOIN users cu ON cu.id = c.closed_by
+	  LEFT JOIN sites s ON s.tenant_id = c.tenant_id AND s.id = c.site_id`
+
+func getCAPA(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.Time, id uuid.UUID, lock bool) (CAPA, error) {
+	q := capaSelect + ` WHERE c.tenant_id = $1 AND c.id = $3`
+	if lock {
+		q += ` FOR UPDATE OF c`
+	}
+	rows, err := tx.Query(ctx, q, org, today, id)
+	if err != nil {
+		return CAPA{}, err
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[CAPA])
+	return c, noRows(err, "CAPA")
+}
+
+// ManagedBy reports whether a may edit the CAPA: quality managers and admins manage every
+// CAPA, its owner their own.
+func (c CAPA) ManagedBy(a Actor) bool {
+	return a.Can(auth.PermCloseFindings) || a.UserID == c.OwnerID
+}
+
+// CAPAInput is what a person enters to raise a CAPA. FindingIDs are the findings it answers
+// (none: a CAPA raised directly); the process and site default to the first finding's.
+type CAPAInput struct {
+	Title            string
+	ProblemStatement string
+	Containment      string
+	ProcessID        uuid.UUID
+	SiteID           uuid.UUID
+	OwnerID          uuid.UUID
+	VerifierID       uuid.UUID
+	FindingIDs       []uuid.UUID
+}
+
+func (in *CAPAInput) validate() error {
+	in.Title, in.ProblemStatement, in.Containment = clean(in.Title), clean(in.ProblemStatement), clean(in.Containment)
+	c := checks{}
+	c.require("title", in.Title, "Give the CAPA a short title.")
+	c.maxLen("title", in.Title, 200)
+	c.require("problem_statement", in.ProblemStatement, "State the problem: what happened, where, and how it was found.")
+	c.maxLen("problem_statement", in.ProblemStatement, 8000)
+	c.maxLen("containment", in.Containment, 8000)
+	if in.ProcessID == uuid.Nil {
+		c.add("process_id", "Choose the process concerned.")
+	}
+	if in.OwnerID == uuid.Nil {
+		c.add("owner_id", "Choose who owns this CAPA.")
+	}
+	if in.VerifierID == uuid.Nil {
+		c.add("verifier_id", "Choose who verifies effectiveness.")
+	} else if in.VerifierID == in.OwnerID {
+		c.add("verifier_id", "The verifier checks the owner's work: choose someone other than the CAPA owner.")
+	}
+	return c.err()
+}
+
+// capaWriteError turns a constraint violation into a message next to the field concerned.
+func capaWriteError(err error) error {
+	switch database.ErrorCode(err) {
+	case database.CodeForeignKeyViolation:
+		name := database.ConstraintName(err)
+		switch {
+		case strings.Contains(name, "process"):
+			return invalidField("process_id", "Choose a process of this organisation.")
+		case strings.Contains(name, "site"):
+			return invalidField("site_id", "Choose a site of this organisation.")
+		case strings.Contains(name, "verifier"):
+			return invalidField("verifier_id", "The verifier must be a member of this organisation.")
+		case strings.Contains(name, "owner"):
+			return invalidField("owner_id", "The owner must be a member of this organisation.")
+		}
+	case database.CodeUniqueViolation:
+		return invalidField("finding_ids", "One of these findings already has a CAPA.")
+	}
+	return err
+}
+
+// RaiseCAPA opens a CAPA with the next CA number of the year, linked to the findings it
+// answers. Raising it from a finding records that finding's decision: CAPA required.
+func (s *Service) RaiseCAPA(ctx context.Context, a Actor, in CAPAInput) (CAPA, error) {
+	if err := a.Require(auth.PermCloseFindings); err != nil {
+		return CAPA{}, err
+	}
+	in.FindingIDs = uniqueIDs(in.FindingIDs, uuid.Nil)
+	var c CAPA
+	err := s.write(ctx, a, func(tx pgx.Tx) error {
+		var findings []Finding
+		for _, id := range in.FindingIDs {
+			f, err := getFinding(ctx, tx, a.OrgID, id, true)
+			if err != nil {
+				return err
+			}
+			if f.Status == FindingClosed {
+				return invalidField("finding_ids", "Finding "+f.Reference+" is closed: a CAPA answers open findings.")
+			}
+			findings = append(findings, f)
+		}
+		if len(findings) > 0 {
+			if in.ProcessID == uuid.Nil {
+				in.ProcessID = findings[0].ProcessID
+			}
+			if in.SiteID == uuid.Nil && findings[0].SiteID != nil {
+				in.SiteID = *findings[0].SiteID
+			}
+		}
+		if err := in.validate(); err != nil {
+			return err
+		}
+		year := s.now().Year()
+		ref, seq, err := nextReference(ctx, tx, a.OrgID, "CA", year)
+		if err != nil {
+			return err
+		}
+		var id uuid.UUID
+		err = tx.QueryRow(ctx, `
+			INSERT INTO capas (tenant_id, reference, year, seq, title, problem_statement, containment, process_id, site_id,
+			                   owner_id, verifier_id, opened_at, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			a.OrgID, ref, year, seq, in.Title, in.ProblemStatement, in.Containment, in.ProcessID, nilIfZero(in.SiteID),
+			in.OwnerID, in.VerifierID, s.now(), a.UserID).Scan(&id)
+		if err != nil {
+			return capaWriteError(err)
+		}
+		for _, f := range findings {
+			if _, err := tx.Exec(ctx, `INSERT INTO capa_findings (tenant_id, capa_id, finding_id) VALUES ($1, $2, $3)`,
+				a.OrgID, id, f.ID); err != nil {
+				return capaWriteError(err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE findings SET capa_decision = 'required', capa_decision_reason = $3,
+				capa_decided_by = $4, capa_decided_at = $5, version = version + 1, updated_at = now()
+				WHERE tenant_id = $1 AND id = $2`, a.OrgID, f.ID, "Answered by "+ref+".", a.UserID, s.now()); err != nil {
+				return err
+			}
+		}
+		if c, err = getCAPA(ctx, tx, a.OrgID, s.today(), id, false); err != nil {
+			return err
+		}
+		summary := "Raised " + ref + " " + c.Title
+		if len(findings) > 0 {
+			var refs []string
+			for _, f := range findings {
+				refs = append(refs, f.Reference)
+			}
+			summary += " for " + strings.Join(refs, ", ")
+		}
+		return record(ctx, tx, a, change{Action: "capa.raise", EntityType: "capa", EntityID: id.String(), Summary: summary, After: c})
+	})
+	return c, err
+}
+
+// CAPAEdit is what may change on a CAPA that is not closed.
+type CAPAEdit struct {
+	Title            string
+	ProblemStatement string
+	Containment      string
+	ProcessID        uuid.UUID
+	SiteID           uuid.UUID
+	OwnerID          uuid.UUID
+	VerifierID       uuid.UUID
+}
+
+// UpdateCAPA corrects a CAPA's problem, containment, process, owner or verifier. version is
+// the one loaded. A pending effectiveness check follows a change of verifier.
+func (s *Service) UpdateCAPA(ctx context.Context, a Actor, id uuid.UUID, version int, e CAPAEdit) (CAPA, error) {
+	var after CAPA
+	err := s.write(ctx, a, func(tx pgx.Tx) error {
+		before, err := s.lockCAPAForEdit(ctx, tx, a, id, version)
+		if err != nil {
+			return err
+		}
+		in := CAPAInput{Title: e.Title, ProblemStatement: e.ProblemStatement, Containment: e.Containment,
+			ProcessID: e.ProcessID, SiteID: e.SiteID, OwnerID: e.OwnerID, VerifierID: e.VerifierID}
+		if err := in.validate(); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE capas SET title = $3, problem_statement = $4, containment = $5, process_id = $6,
+			site_id = $7, owner_id = $8, verifier_id = $9, version = version + 1, updated_at = now()
+			WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, in.Title, in.ProblemStatement, in.Containment, in.ProcessID,
+			nilIfZero(in.SiteID), in.OwnerID, in.VerifierID); err != nil {
+			return capaWriteError(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE capa_effectiveness_checks SET verifier_id = $3, version = version + 1, updated_at = now()
+			WHERE tenant_id = $1 AND capa_id = $2 AND result IS NULL`, a.OrgID, id, in.VerifierID); err != nil {
+			return capaWriteError(err)
+		}
+		if after, err = getCAPA(ctx, tx, a.OrgID, s.today(), id, false); err != nil {
+			return err
+		}
+		return record(ctx, tx, a, change{Action: "capa.update", EntityType: "capa", EntityID: id.String(),
+			Summary: "Updated " + after.Reference, Before: before, After: after})
+	})
+	return after, err
+}
+
+// lockCAPAForEdit loads a CAPA for a change by its owner or a quality manager: it must be the
+// version loaded and not closed.
+func (s *Service) lockCAPAForEdit(ctx context.Context, tx pgx.Tx, a Actor, id uuid.UUID, version int) (CAPA, error) {
+	c, err := getCAPA(ctx, tx, a.OrgID, s.today(), id, true)
+	if err != nil {
+		return CAPA{}, err
+	}
+	if !c.ManagedBy(a) {
+		return CAPA{}, forbidden()
+	}
+	if c.Version != version {
+		return CAPA{}, staleEdit("CAPA")
+	}
+	if c.Status == CAPAClosed {
+		return CAPA{}, conflict(c.Reference + " is closed and can no longer change.")
+	}
+	return c, nil
+}
+
+// FishboneCause is one cause on the fishbone diagram.
+type FishboneCause struct {
+	Category RootCauseCategory `db:"category" json:"category"`
+	Cause    string            `db:"cause" json:"cause"`
+}
+
+// RootCauseInput is the root cause analysis: the whys in order, each the cause of the one
+// before, optional fishbone causes, the root cause in a sentence and its category.
+type RootCauseInput struct {
+	Whys      []string
+	Fishbone  []FishboneCause
+	RootCause string
+	Category  RootCauseCategory
+}
+
+func (in *RootCauseInput) validate() error {
+	c := checks{}
+	var whys []string
+	for _, w := range in.Whys {
+		if w = clean(w); w != "" {
+			whys = append(whys, w)
+		}
+	}
+	in.Whys = whys
+	if len(in.Whys) > 10 {
+		c.add("whys", "Ten whys at most: the root cause is usually found by the fifth.")
+	}
+	for _, w := range in.Whys {
+		c.maxLen("whys", w, 1000)
+	}
+	var bones []FishboneCause
+	for _, b := range in.Fishbone {
+		b.Cause = clean(b.Cause)
+		if b.Cause == "" {
+			continue
+		}
+		if !slices.Contains(FishboneCategories, b.Category) {
+			c.add("fishbone", "Choose a fishbone category for each cause.")
+		}
+		c.maxLen("fishbone", b.Cause, 500)
+		bones = append(bones, b)
+	}
+	in.Fishbone = bones
+	in.RootCause = clean(in.RootCause)
+	c.maxLen("root_cause", in.RootCause, 4000)
+	if in.Category != "" && !in.Category.Valid() {
+		c.add("root_cause_category", "Choose one of the root-cause categories.")
+	}
+	if in.RootCause != "" && in.Category == "" {
+		c.add("root_cause_category", "File the root cause under a category, so that trends show.")
+	}
+	return c.err()
+}
+
+// SetRootCause replaces a CAPA's root cause analysis.
+func (s *Service) SetRootCause(ctx context.Context, a Actor, id uuid.UUID, version int, in RootCauseInput) (CAPA, error) {
+	if err := in.validate(); err != nil {
+		return CAPA{}, err
+	}
+	var after CAPA
+	err := s.write(ctx, a, func(tx pgx.Tx) error {
+		before, err := s.lockCAPAForEdit(ctx, tx, a, id, version)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM capa_whys WHERE tenant_id = $1 AND capa_id = $2`, a.OrgID, id); err != nil {
+			return err
+		}
+		for i, w := range in.Whys {
+			if _, err := tx.Exec(ctx, `INSERT INTO capa_whys (tenant_id, capa_id, position, why) VALUES ($1, $2, $3, $4)`,
+				a.OrgID, id, i+1, w); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM capa_fishbone_causes WHERE tenant_id = $1 AND capa_id = $2`, a.OrgID, id); err != nil {
+			return err
+		}
+		for _, b := range in.Fishbone {
+			if _, err := tx.Exec(ctx, `INSERT INTO capa_fishbone_causes (tenant_id, capa_id, category, cause) VALUES ($1, $2, $3, $4)`,
+				a.OrgID, id, b.Category, b.Cause); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE capas SET root_cause = $3, root_cause_category = NULLIF($4, ''),
+			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+			a.OrgID, id, in.RootCause, string(in.Category)); err != nil {
+			return err
+		}
+		if after, err = getCAPA(ctx, tx, a.OrgID, s.today(), id, false); err != nil {
+			return err
+		}
+		return record(ctx, tx, a, change{Action: "capa.root_cause", EntityType: "capa", EntityID: id.String(),
+			Summary: "Recorded the root cause of " + after.Reference + " (" + Plural(len(in.Whys), "why", "whys") + ")",
+			Before:  before, After: after})
+	})
+	return after, err
+}
+
+// CAPAFilter narrows the CAPA list. Age (a key of CAPAAgeBuckets), Overdue, ActionOwnerID
+// keep CAPAs that are not closed, as the dashboard counts them.
+type CAPAFilter struct {
+	Status        CAPAStatus
+	ProcessID     uuid.UUID
+	SiteID        uuid.UUID
+	OwnerID       uuid.UUID
+	Category      RootCauseCategory
+	Age           string
+	Overdue       bool
+	ActionOwnerID uuid.UUID
+	VerifierID    uuid.UUID
+}
+
+// CAPAs lists CAPAs, oldest open first then the closed, newest first. Every member may read
+// them.
+func (s *Service) CAPAs(ctx context.Context, a Actor, f CAPAFilter) ([]CAPA, error) {
+	minDays, maxDays := -1, -1
+	if f.Age != "" {
+		b, ok := CAPAAgeBucket(f.Age)
+		if !ok {
+			return nil, invalidField("age", "Choose one of the age brackets.")
+		}
+		minDays, maxDays = b.MinDays, b.MaxDays
+		if maxDays == 0 {
+			maxDays = -1
+		}
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, invalidField("status", "Choose a status.")
+	}
+	var out []CAPA
+	err := s.read(ctx, a, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, capaSelect+`
+			 WHERE c.tenant_id = $1
+			   AND ($3 = '' OR c.status = $3)
+			   AND ($4::uuid IS NULL OR c.process_id = $4)
+			   AND ($5::uuid IS NULL OR c.site_id = $5)
+			   AND ($6::uuid IS NULL OR c.owner_id = $6)
+			   AND ($7 = '' OR c.root_cause_category = $7)
+			   AND ($8 < 0 OR (c.status <> 'closed' AND $2::date - c.opened_at::date >= $8))
+			   AND ($9 < 0 OR (c.status <> 'closed' AND $2::date - c.opened_at::date <= $9))
+			   AND (NOT $10 OR $11::uuid IS NOT NULL OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM capa_actions x
+			        WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.due_date < $2::date)))
+			   AND ($11::uuid IS NULL OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM capa_actions x
+			        WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.owner_id = $11
+			          AND (NOT $10 OR x.due_date < $2::date))))
+			   AND ($12::uuid IS NULL OR c.verifier_id = $12)
+			 ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -extract(epoch FROM c.closed_at) ELSE 0 END,
+			          c.opened_at, c.reference
+			 LIMIT 1000`,
+			a.OrgID, s.today(), string(f.Status), nilIfZero(f.ProcessID), nilIfZero(f.SiteID), nilIfZero(f.OwnerID),
+			string(f.Category), minDays, maxDays, f.Overdue, nilIfZero(f.ActionOwnerID), nilIfZero(f.VerifierID))
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPA])
+		return err
+	})
+	return out, err
+}
