@@ -53,6 +53,8 @@ func Explain(ctx context.Context, db *Database, o *OrgTarget, pages []Page, dir 
 	var mu sync.Mutex
 	var plans strings.Builder
 	cfg.MaxConns = 2
+	// The server's own settings, as database.Open makes them.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
 		mu.Lock()
 		defer mu.Unlock()
