@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -85,7 +86,9 @@ func Prepare(ctx context.Context, adminURL, dbname string, sc Scale, log io.Writ
 		return d, nil
 	}
 	start := time.Now()
-	store, err := evidence.Open(tempDir())
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	store, err := evidence.Open(dir)
 	if err != nil {
 		d.Close()
 		return nil, err
