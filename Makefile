@@ -2,7 +2,7 @@
 GO  ?= go
 BIN := bin/plumbline
 
-.PHONY: run build test generate lint migrate clean
+.PHONY: run build test generate lint migrate clean bench
 
 ## run: set up a local database (or use DATABASE_URL), migrate, seed the demo organisation, serve on :8080
 run: build
@@ -15,6 +15,10 @@ build:
 ## test: the whole suite against real PostgreSQL (TEST_DATABASE_URL) and headless Chromium
 test:
 	$(GO) test -count=1 -timeout 30m ./...
+
+## bench: build (or reuse) the benchmark data set in its own database, load every main page and print the table (BENCH_FLAGS=--duration=3s ...)
+bench:
+	$(GO) run ./cmd/bench $(BENCH_FLAGS)
 
 ## generate: regenerate the templ components (*_templ.go are committed)
 generate:

@@ -21,6 +21,11 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "plumbline"
+	// The list queries take optional filters as ($n IS NULL OR column = $n). A generic plan,
+	// which PostgreSQL switches a prepared statement to after five runs, cannot drop the filters
+	// that are off and misjudges one tenant's share of a table: it joined and sorted a whole
+	// register to show its first page. Plans made for each run's values keep to the indexes.
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}

@@ -246,7 +246,7 @@ const recordSelect = `
 	       coalesce(r.disposal_reason, '') AS disposal_reason, r.disposal_signature_id,
 	       coalesce(r.tombstone_title, '') AS tombstone_title, r.tombstone_event_date
 	  FROM records r
-	  JOIN record_types t ON t.tenant_id = r.tenant_id AND t.id = r.type_id
+	  LEFT JOIN record_types t ON t.tenant_id = r.tenant_id AND t.id = r.type_id
 	  JOIN users cu ON cu.id = r.created_by
 	  LEFT JOIN users fu ON fu.id = r.finalised_by`
 
@@ -443,7 +443,7 @@ const recordRowSelect = `
 	                  WHERE rc.tenant_id = v.tenant_id AND rc.revision_id = v.id), '{}') AS clauses
 	  FROM records r
 	  JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id
-	  JOIN record_types t ON t.tenant_id = r.tenant_id AND t.id = r.type_id
+	  LEFT JOIN record_types t ON t.tenant_id = r.tenant_id AND t.id = r.type_id
 	  LEFT JOIN processes p ON p.tenant_id = v.tenant_id AND p.id = v.process_id
 	  LEFT JOIN sites st ON st.tenant_id = v.tenant_id AND st.id = v.site_id
 	  LEFT JOIN suppliers su ON su.tenant_id = v.tenant_id AND su.id = v.supplier_id`
@@ -613,6 +613,15 @@ type RecordChoices struct {
 	Members   []Member
 }
 
+// supplierChoiceSelect is supplierSelect without the evaluation figures: a choice list does
+// not show them, and they cost a pass over every supplier's evaluations.
+const supplierChoiceSelect = `
+	SELECT s.id, s.name, s.supplies, s.approval_status, s.process_id, coalesce(p.name, '') AS process_name,
+	       s.contact_name, s.contact_email, s.contact_phone, s.notes, s.archived_at, s.version, s.updated_at,
+	       0 AS evaluations, NULL::int AS latest_score, NULL::date AS last_evaluated
+	  FROM suppliers s
+	  LEFT JOIN processes p ON p.tenant_id = s.tenant_id AND p.id = s.process_id`
+
 // RecordChoices loads the choices in one round trip.
 func (s *Service) RecordChoices(ctx context.Context, a Actor) (RecordChoices, error) {
 	var out RecordChoices
@@ -636,7 +645,7 @@ func (s *Service) RecordChoices(ctx context.Context, a Actor) (RecordChoices, er
 				out.Sites, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
 				return err
 			})
-		b.Queue(supplierSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, a.OrgID).
+		b.Queue(supplierChoiceSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, a.OrgID).
 			Query(func(rows pgx.Rows) error {
 				var err error
 				out.Suppliers, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])

@@ -42,7 +42,7 @@ func New(cfg Config, svc *qms.Service, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, svc: svc, log: log}
 	s.store = pgxstore.NewWithCleanupInterval(svc.Pool(), cfg.SessionCleanup)
-	s.sessions = newSessionManager(s.store, cfg.Production)
+	s.sessions = newSessionManager(sessionStore{s.store, svc.Pool()}, cfg.Production)
 	// A failing session store (the database is down) gets our 500 page, not scs's plain text.
 	s.sessions.ErrorFunc = s.fail
 	s.handler = s.routes()
