@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	mrand "math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -622,8 +623,9 @@ func (g *orgGen) capa(num numbering, f *genFinding, opened time.Time) *time.Time
 			}
 			sid := newID()
 			result, recordedAt, recordedBy, sigID = &res, &at, &verifier.id, &sid
-			g.b.add("signatures", signatureCols, g.org, sid, "capa_effectiveness_check", cid,
-				"Verified effective", verifier.id, verifier.name, randomHex(), at)
+			// Signed as the CAPA service signs a check: on the CAPA, naming the round.
+			g.b.add("signatures", signatureCols, g.org, sid, "capa", id,
+				"Verified effective (round "+strconv.Itoa(rd)+")", verifier.id, verifier.name, randomHex(), at)
 			c := at
 			closedAt, closedBy = &c, &verifier.id
 		case status == "open":
