@@ -362,7 +362,7 @@ func (s *Service) exposureRose(ctx context.Context, tx pgx.Tx, org uuid.UUID, no
 	}
 	a := SystemActor(Organisation{ID: org}, ExposureSystemName)
 	reason := RiskRef(c.Ref) + " " + c.Title + ": risk exposure rose from " + c.OldBand + " to " + c.NewBand +
-		" (" + strconv.Itoa(c.OldScore) + " → " + strconv.Itoa(c.NewScore) + ") because " + becauseOf(cause, c.Reasons)
+		" because " + becauseOf(cause, c.Reasons) + " Exposure " + strconv.Itoa(c.OldScore) + " → " + strconv.Itoa(c.NewScore) + "."
 	if r := []rune(reason); len(r) > 2000 {
 		reason = string(r[:1999]) + "…"
 	}

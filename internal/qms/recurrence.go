@@ -18,7 +18,7 @@ const recurrenceMonths = 12
 func detectRecurrence(ctx context.Context, tx pgx.Tx, org, findingID uuid.UUID) (int, error) {
 	tag, err := tx.Exec(ctx, `
 		WITH n AS (
-		    SELECT f.id, f.process_id, f.clause_number, f.raised_at, c.root_cause_category
+		    SELECT f.id, f.process_id, f.clause_number, f.raised_at, f.year, f.seq, c.root_cause_category
 		      FROM findings f
 		      LEFT JOIN capa_findings cf ON cf.tenant_id = f.tenant_id AND cf.finding_id = f.id
 		      LEFT JOIN capas c ON c.tenant_id = cf.tenant_id AND c.id = cf.capa_id
@@ -31,7 +31,8 @@ func detectRecurrence(ctx context.Context, tx pgx.Tx, org, findingID uuid.UUID) 
 		           END AS reason
 		      FROM n JOIN findings e ON e.tenant_id = $1 AND e.id <> n.id AND e.process_id = n.process_id
 		       AND e.classification IN ('major_nc', 'minor_nc')
-		       AND e.raised_at < n.raised_at AND e.raised_at >= n.raised_at - make_interval(months => $3)
+		       AND (e.raised_at, e.year, e.seq) < (n.raised_at, n.year, n.seq)
+		       AND e.raised_at >= n.raised_at - make_interval(months => $3)
 		      LEFT JOIN capa_findings ecf ON ecf.tenant_id = e.tenant_id AND ecf.finding_id = e.id
 		      LEFT JOIN capas ec ON ec.tenant_id = ecf.tenant_id AND ec.id = ecf.capa_id
 		     WHERE (n.clause_number IS NOT NULL AND e.clause_number = n.clause_number)
