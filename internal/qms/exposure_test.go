@@ -436,4 +436,3 @@ func TestRisks_ValidationConcurrencyAndPermissions(t *testing.T) {
 		t.Errorf("stale weights: %v", err)
 	}
 }
-
