@@ -100,12 +100,12 @@ func newRiskWorld(t *testing.T) *riskWorld {
 	return w
 }
 
-func (w *riskWorld) risk(t *testing.T, l, s string, docs ...uuid.UUID) qms.Risk {
+func (w *riskWorld) risk(t *testing.T, l, s string, docs ...string) qms.Risk {
 	t.Helper()
 	return qmstest.Must(w.svc.CreateRisk(w.ctx, w.org.QualityManager, qms.RiskInput{
 		Kind: "risk", Title: "Nonconforming parts reach the customer", ProcessID: w.production.ID, OwnerID: w.org.ProcessOwner.UserID,
 		InherentLikelihood: "4", InherentSeverity: "4", ResidualLikelihood: l, ResidualSeverity: s,
-		Treatment: "reduce", ReviewDate: "2026-12-31", DocumentIDs: docs, ExistingControls: "Final inspection (QP-012)",
+		Treatment: "reduce", ReviewDate: "2026-12-31", Documents: strings.Join(docs, "\n"), ExistingControls: "Final inspection (QP-012)",
 	}))(t)
 }
 
@@ -252,7 +252,7 @@ func TestExposure_EachSignalAppearsAndDisappears(t *testing.T) {
 
 func TestExposure_FindingRaisedRescoresFlagsAndMovesTheAuditInOneTransaction(t *testing.T) {
 	w := newRiskWorld(t)
-	r := w.risk(t, "2", "3", w.doc.ID) // 6, medium
+	r := w.risk(t, "2", "3", w.doc.Number+" · "+w.doc.Title) // 6, medium
 	nextFor := func() qms.NextAudit {
 		t.Helper()
 		p := qmstest.Must(w.svc.AuditProgramme(w.ctx, w.org.QualityManager, 2026))(t)

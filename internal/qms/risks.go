@@ -133,8 +133,66 @@ type RiskInput struct {
 	Treatment          string
 	TreatmentPlan      string
 	ReviewDate         string
-	DocumentIDs        []uuid.UUID
-	FindingIDs         []uuid.UUID
+	// The linked documents and findings by number ("QP-012", or as the picker offers them,
+	// "QP-012 · Final inspection"), one a line or separated by commas.
+	Documents string
+	Findings  string
+}
+
+// splitRefs reads a list of numbers as typed or picked.
+func splitRefs(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' || r == ';' }) {
+		part, _, _ = strings.Cut(part, " · ")
+		if part = strings.ToUpper(strings.TrimSpace(part)); part != "" && !slices.Contains(out, part) {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// resolveRiskLinks finds the documents and findings a risk names, or says which do not exist.
+func resolveRiskLinks(ctx context.Context, tx pgx.Tx, org uuid.UUID, in RiskInput) (docs, findings []uuid.UUID, err error) {
+	c := checks{}
+	docRefs, findingRefs := splitRefs(in.Documents), splitRefs(in.Findings)
+	if len(docRefs) > 50 {
+		c.add("documents", "Link at most 50 documents.")
+	}
+	if len(findingRefs) > 100 {
+		c.add("findings", "Link at most 100 findings.")
+	}
+	if err := c.err(); err != nil {
+		return nil, nil, err
+	}
+	lookup := func(field, what, sql string, refs []string) ([]uuid.UUID, error) {
+		rows, err := tx.Query(ctx, sql, org, refs)
+		if err != nil {
+			return nil, err
+		}
+		found := map[string]uuid.UUID{}
+		var id uuid.UUID
+		var ref string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &ref}, func() error { found[strings.ToUpper(ref)] = id; return nil }); err != nil {
+			return nil, err
+		}
+		var ids []uuid.UUID
+		for _, r := range refs {
+			x, ok := found[r]
+			if !ok {
+				c.add(field, "There is no "+what+" "+r+".")
+				continue
+			}
+			ids = append(ids, x)
+		}
+		return ids, nil
+	}
+	if docs, err = lookup("documents", "document", `SELECT id, number FROM documents WHERE tenant_id = $1 AND upper(number) = ANY($2)`, docRefs); err != nil {
+		return nil, nil, err
+	}
+	if findings, err = lookup("findings", "finding", `SELECT id, reference FROM findings WHERE tenant_id = $1 AND upper(reference) = ANY($2)`, findingRefs); err != nil {
+		return nil, nil, err
+	}
+	return docs, findings, c.err()
 }
 
 type riskValues struct {
@@ -183,12 +241,6 @@ func (in *RiskInput) validate() (riskValues, error) {
 		c.add("review_date", "Enter the date of the next review, like 2026-03-31.")
 	}
 	v.review = d
-	if len(in.DocumentIDs) > 50 {
-		c.add("document_ids", "Link at most 50 documents.")
-	}
-	if len(in.FindingIDs) > 100 {
-		c.add("finding_ids", "Link at most 100 findings.")
-	}
 	return v, c.err()
 }
 
@@ -206,9 +258,9 @@ func riskWriteError(err error) error {
 	case strings.Contains(name, "owner"):
 		return invalidField("owner_id", "Choose a member of this organisation.")
 	case strings.Contains(name, "document"):
-		return invalidField("document_ids", "Choose documents of this organisation.")
+		return invalidField("documents", "Choose documents of this organisation.")
 	case strings.Contains(name, "finding"):
-		return invalidField("finding_ids", "Choose findings of this organisation.")
+		return invalidField("findings", "Choose findings of this organisation.")
 	}
 	return err
 }
@@ -253,7 +305,11 @@ func (s *Service) CreateRisk(ctx context.Context, a Actor, in RiskInput) (Risk, 
 			residual, ExposureBandOf(residual), s.now(), a.UserID).Scan(&id); err != nil {
 			return riskWriteError(err)
 		}
-		if err := setRiskLinks(ctx, tx, a.OrgID, id, in.DocumentIDs, in.FindingIDs); err != nil {
+		docs, findings, err := resolveRiskLinks(ctx, tx, a.OrgID, in)
+		if err != nil {
+			return err
+		}
+		if err := setRiskLinks(ctx, tx, a.OrgID, id, docs, findings); err != nil {
 			return err
 		}
 		reasons, err := exposureReasons(ctx, tx, a.OrgID, s.today(), []uuid.UUID{id})
@@ -313,7 +369,11 @@ func (s *Service) UpdateRisk(ctx context.Context, a Actor, id uuid.UUID, version
 			v.il, v.is, in.ExistingControls, v.rl, v.rs, in.Treatment, in.TreatmentPlan, v.review, s.now()); err != nil {
 			return riskWriteError(err)
 		}
-		if err := setRiskLinks(ctx, tx, a.OrgID, id, in.DocumentIDs, in.FindingIDs); err != nil {
+		docs, findings, err := resolveRiskLinks(ctx, tx, a.OrgID, in)
+		if err != nil {
+			return err
+		}
+		if err := setRiskLinks(ctx, tx, a.OrgID, id, docs, findings); err != nil {
 			return err
 		}
 		if _, err := s.rescoreRisks(ctx, tx, a.OrgID, []uuid.UUID{id}, before.Reference()+" re-assessed by "+a.Name); err != nil {

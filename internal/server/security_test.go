@@ -68,6 +68,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"evidenceID":     audit.EvidenceID.String(),
 		"findingID":      audit.FindingID.String(),
 		"templateID":     audit.TemplateID.String(),
+		"riskID":         globexRisk(t, h, process).String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {
