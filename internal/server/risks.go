@@ -322,4 +322,3 @@ func (s *Server) showRecurringFindings(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.RecurringFindingsView(templates.RecurringFindingsPage{
 		Chrome: s.chrome(r, "Recurring findings", "findings"), ProcessID: process, Processes: processes, Findings: list}))
 }
-
