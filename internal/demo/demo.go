@@ -86,6 +86,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 		s.objectives,
 		s.records,
 		s.audits,
+		s.risks,
 	} {
 		if err := step(ctx); err != nil {
 			return Result{}, err

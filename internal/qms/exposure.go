@@ -155,15 +155,16 @@ func exposureWeights(ctx context.Context, tx pgx.Tx, org uuid.UUID) (map[string]
 	return w, err
 }
 
-// exposureSignalSQL lists the signals of the active risks in $2 (ids) as of day $3: one row
-// per signal and source. A finding counts when it is open and linked to the risk or on its
+// exposureSignalSQL lists the signals of the active risks in $2 (ids) as of day $3 and moment
+// $4 (the service clock): one row per signal and source. Everything is read as it stood at
+// that moment, so a re-score with the clock set back (the demo's history) sees then, not now. A finding counts when it is open and linked to the risk or on its
 // process; a recurring one counts twice (its classification and the recurrence).
 const exposureSignalSQL = `
 WITH r AS (
     SELECT id, process_id FROM risks WHERE tenant_id = $1 AND id = ANY($2)
 ), f AS (
     SELECT DISTINCT r.id AS risk_id, f.id, f.reference, f.classification, f.recurring, f.raised_at
-      FROM r JOIN findings f ON f.tenant_id = $1 AND f.status = 'open'
+      FROM r JOIN findings f ON f.tenant_id = $1 AND f.raised_at <= $4 AND (f.status = 'open' OR f.closed_at > $4)
        AND (f.process_id = r.process_id
             OR EXISTS (SELECT 1 FROM risk_findings rf WHERE rf.tenant_id = $1 AND rf.risk_id = r.id AND rf.finding_id = f.id))
 )
@@ -176,24 +177,25 @@ UNION ALL
 SELECT DISTINCT ON (f.risk_id, x.id) f.risk_id, 'overdue_action', 'capa', c.id,
        c.reference || ': action due ' || to_char(x.due_date, 'YYYY-MM-DD'), 'capas/' || c.id::text, x.due_date::timestamptz
   FROM f JOIN capa_findings cf ON cf.tenant_id = $1 AND cf.finding_id = f.id
-  JOIN capas c ON c.tenant_id = $1 AND c.id = cf.capa_id AND c.status <> 'closed'
-  JOIN capa_actions x ON x.tenant_id = $1 AND x.capa_id = c.id AND x.status = 'open' AND x.due_date < $3::date
+  JOIN capas c ON c.tenant_id = $1 AND c.id = cf.capa_id AND (c.status <> 'closed' OR c.closed_at > $4)
+  JOIN capa_actions x ON x.tenant_id = $1 AND x.capa_id = c.id AND x.due_date < $3::date
+   AND (x.status = 'open' OR (x.status = 'done' AND x.completed_at > $4))
 UNION ALL
 SELECT r.id, 'failed_check', 'capa', c.id, c.reference || ': effectiveness check failed', 'capas/' || c.id::text, k.recorded_at
   FROM r JOIN capas c ON c.tenant_id = $1 AND c.process_id = r.process_id
   JOIN capa_effectiveness_checks k ON k.tenant_id = $1 AND k.capa_id = c.id AND k.result = 'not_effective'
-   AND k.recorded_at >= ($3::date - interval '12 months')
+   AND k.recorded_at >= ($3::date - interval '12 months') AND k.recorded_at <= $4
 UNION ALL
 SELECT r.id, rec.kind, 'record', rec.id, 'R-' || lpad(rec.ref::text, 5, '0') || ' ' || v.title, 'records/' || rec.id::text,
        v.event_date::timestamptz
   FROM r JOIN record_revisions v ON v.tenant_id = $1 AND v.process_id = r.process_id
   JOIN records rec ON rec.tenant_id = $1 AND rec.current_revision_id = v.id
- WHERE rec.kind IN ('complaint', 'incident') AND rec.state = 'final'
+ WHERE rec.kind IN ('complaint', 'incident') AND rec.state = 'final' AND rec.finalised_at <= $4
    AND v.event_date > $3::date - 90 AND v.event_date <= $3::date
 ORDER BY 1, 7, 4`
 
 // exposureReasons gathers the current signals of the given risks, weighted.
-func exposureReasons(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.Time, riskIDs []uuid.UUID) (map[uuid.UUID][]ExposureReason, error) {
+func exposureReasons(ctx context.Context, tx pgx.Tx, org uuid.UUID, now time.Time, riskIDs []uuid.UUID) (map[uuid.UUID][]ExposureReason, error) {
 	out := map[uuid.UUID][]ExposureReason{}
 	if len(riskIDs) == 0 {
 		return out, nil
@@ -202,7 +204,8 @@ func exposureReasons(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.T
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(ctx, exposureSignalSQL, org, riskIDs, today)
+	y, m, d := now.UTC().Date()
+	rows, err := tx.Query(ctx, exposureSignalSQL, org, riskIDs, time.Date(y, m, d, 0, 0, 0, 0, time.UTC), now)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +282,7 @@ func (s *Service) rescoreRisks(ctx context.Context, tx pgx.Tx, org uuid.UUID, id
 	if n := []rune(cause); len(n) > 500 {
 		cause = string(n[:500])
 	}
-	reasons, err := exposureReasons(ctx, tx, org, s.today(), ids)
+	reasons, err := exposureReasons(ctx, tx, org, s.now(), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -198,8 +198,8 @@ func TestExposure_EachSignalAppearsAndDisappears(t *testing.T) {
 	minor2 := w.nc(t, qms.MinorNC, "8.6")
 	check("recurring minor NC", 14, map[string]int{"minor_nc": 6, "recurrence": 4})
 	// Findings may also close by their CAPA; the periodic re-score sees that too.
-	w.exec(t, `UPDATE findings SET status = 'closed', closed_at = now(), closed_by = $2 WHERE tenant_id = $1 AND id = $3`,
-		w.org.ID, w.org.QualityManager.UserID, minor2.ID)
+	w.exec(t, `UPDATE findings SET status = 'closed', closed_at = $4, closed_by = $2 WHERE tenant_id = $1 AND id = $3`,
+		w.org.ID, w.org.QualityManager.UserID, minor2.ID, w.svc.Today())
 	job()
 	check("recurring NC closed", 7, map[string]int{"minor_nc": 3})
 
@@ -212,7 +212,7 @@ func TestExposure_EachSignalAppearsAndDisappears(t *testing.T) {
 	w.setToday(day(2026, 3, 11))
 	job()
 	check("action overdue", 9, map[string]int{"minor_nc": 3, "overdue_action": 2})
-	w.exec(t, `UPDATE capa_actions SET status = 'done', completed_at = now(), completed_by = $2 WHERE tenant_id = $1`, w.org.ID, w.org.ProcessOwner.UserID)
+	w.exec(t, `UPDATE capa_actions SET status = 'done', completed_at = $3, completed_by = $2 WHERE tenant_id = $1`, w.org.ID, w.org.ProcessOwner.UserID, w.svc.Today())
 	job()
 	check("action done", 7, map[string]int{"minor_nc": 3})
 
@@ -222,8 +222,8 @@ func TestExposure_EachSignalAppearsAndDisappears(t *testing.T) {
 		w.org.ID, capa, w.org.QualityManager.UserID)
 	job()
 	check("failed check", 11, map[string]int{"minor_nc": 3, "failed_check": 4})
-	w.exec(t, `UPDATE findings SET status = 'closed', closed_at = now(), closed_by = $2 WHERE tenant_id = $1 AND id = $3`,
-		w.org.ID, w.org.QualityManager.UserID, minor.ID)
+	w.exec(t, `UPDATE findings SET status = 'closed', closed_at = $4, closed_by = $2 WHERE tenant_id = $1 AND id = $3`,
+		w.org.ID, w.org.QualityManager.UserID, minor.ID, w.svc.Today())
 
 	// A complaint finalised on the process counts for 90 days.
 	var complaintType uuid.UUID

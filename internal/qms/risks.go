@@ -312,7 +312,7 @@ func (s *Service) CreateRisk(ctx context.Context, a Actor, in RiskInput) (Risk, 
 		if err := setRiskLinks(ctx, tx, a.OrgID, id, docs, findings); err != nil {
 			return err
 		}
-		reasons, err := exposureReasons(ctx, tx, a.OrgID, s.today(), []uuid.UUID{id})
+		reasons, err := exposureReasons(ctx, tx, a.OrgID, s.now(), []uuid.UUID{id})
 		if err != nil {
 			return err
 		}
@@ -720,4 +720,51 @@ func queueMyRisksRose(b *pgx.Batch, a Actor, today time.Time, out *[]RiskRise) {
 			slices.SortFunc(*out, func(x, y RiskRise) int { return y.At.Compare(x.At) })
 			return err
 		})
+}
+
+// RecheckExposure re-scores the active risks of the given processes (none: every process) as
+// of the service clock, with cause as the reason in their history: for a quality manager who
+// wants the register to reflect today, and for the demo seed that replays its year.
+func (s *Service) RecheckExposure(ctx context.Context, a Actor, processIDs []uuid.UUID, cause string) ([]RiskExposureChange, error) {
+	if err := a.Require(auth.PermManageRisks); err != nil {
+		return nil, err
+	}
+	var changed []RiskExposureChange
+	err := s.write(ctx, a, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM risks WHERE tenant_id = $1 AND status = 'active'
+			AND (cardinality($2::uuid[]) = 0 OR process_id = ANY($2)) ORDER BY ref FOR UPDATE`, a.OrgID, processIDs)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		if err != nil {
+			return err
+		}
+		changed, err = s.rescoreRisks(ctx, tx, a.OrgID, ids, cause)
+		return err
+	})
+	return changed, err
+}
+
+// RiskInputOf is a risk as the form to re-assess it starts: as it is now.
+func RiskInputOf(d RiskDetail) RiskInput {
+	var site uuid.UUID
+	if d.SiteID != nil {
+		site = *d.SiteID
+	}
+	var docs, findings []string
+	for _, x := range d.Documents {
+		docs = append(docs, x.Number)
+	}
+	for _, x := range d.Findings {
+		findings = append(findings, x.Reference)
+	}
+	return RiskInput{
+		Kind: d.Kind, Title: d.Title, Description: d.Description, Cause: d.Cause, Consequence: d.Consequence,
+		ProcessID: d.ProcessID, SiteID: site, OwnerID: d.OwnerID,
+		InherentLikelihood: strconv.Itoa(d.InherentLikelihood), InherentSeverity: strconv.Itoa(d.InherentSeverity),
+		ExistingControls: d.ExistingControls, ResidualLikelihood: strconv.Itoa(d.ResidualLikelihood),
+		ResidualSeverity: strconv.Itoa(d.ResidualSeverity), Treatment: d.Treatment, TreatmentPlan: d.TreatmentPlan,
+		ReviewDate: d.ReviewDate.Format(time.DateOnly), Documents: strings.Join(docs, "\n"), Findings: strings.Join(findings, "\n"),
+	}
 }
