@@ -158,10 +158,11 @@ func exposureWeights(ctx context.Context, tx pgx.Tx, org uuid.UUID) (map[string]
 // exposureSignalSQL lists the signals of the active risks in $2 (ids) as of day $3 and moment
 // $4 (the service clock): one row per signal and source. Everything is read as it stood at
 // that moment, so a re-score with the clock set back (the demo's history) sees then, not now. A finding counts when it is open and linked to the risk or on its
-// process; a recurring one counts twice (its classification and the recurrence).
+// process; a recurring one counts twice (its classification and the recurrence). Signals are
+// threats: an opportunity's exposure stays its residual score.
 const exposureSignalSQL = `
 WITH r AS (
-    SELECT id, process_id FROM risks WHERE tenant_id = $1 AND id = ANY($2)
+    SELECT id, process_id FROM risks WHERE tenant_id = $1 AND id = ANY($2) AND kind = 'risk'
 ), f AS (
     SELECT DISTINCT r.id AS risk_id, f.id, f.reference, f.classification, f.recurring, f.raised_at
       FROM r JOIN findings f ON f.tenant_id = $1 AND f.raised_at <= $4 AND (f.status = 'open' OR f.closed_at > $4)

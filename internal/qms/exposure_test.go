@@ -416,6 +416,14 @@ func TestRisks_ValidationConcurrencyAndPermissions(t *testing.T) {
 	if _, err := w.svc.UpdateRisk(w.ctx, w.org.ProcessOwner, r.ID, r.Version, in); qms.ErrorKind(err) != qms.KindConflict {
 		t.Errorf("stale edit: %v", err)
 	}
+	// Signals are threats: an opportunity on the same process keeps its residual score.
+	opp := qmstest.Must(w.svc.CreateRisk(w.ctx, w.org.QualityManager, qms.RiskInput{Kind: "opportunity", Title: "Share CMM programs",
+		ProcessID: w.production.ID, OwnerID: w.org.QualityManager.UserID, InherentLikelihood: "3", InherentSeverity: "2",
+		ResidualLikelihood: "3", ResidualSeverity: "2", Treatment: "pursue", ReviewDate: "2026-12-31"}))(t)
+	w.nc(t, qms.MinorNC, "8.5.1")
+	if d := w.exposure(t, opp); d.Exposure != 6 || len(d.Reasons) != 0 {
+		t.Errorf("opportunity with a finding on its process: %d %+v", d.Exposure, d.Reasons)
+	}
 	// Weights: quality managers change them, everyone re-scores at once; others may not.
 	ws := qmstest.Must(w.svc.ExposureWeights(w.ctx, w.org.Viewer))(t)
 	if len(ws) != 8 || ws[0].Signal != qms.SignalMajorNC || ws[0].Weight != 6 {
@@ -429,7 +437,7 @@ func TestRisks_ValidationConcurrencyAndPermissions(t *testing.T) {
 	}
 	w.nc(t, qms.MajorNC, "8.6")
 	qmstest.Must(w.svc.UpdateExposureWeights(w.ctx, w.org.QualityManager, map[string]qms.WeightEdit{"major_nc": {Weight: "8", Version: 1}}))(t)
-	if d := w.exposure(t, r); d.Exposure != 20 || !strings.Contains(d.History[len(d.History)-1].Cause, "Exposure weights changed") {
+	if d := w.exposure(t, r); d.Exposure != 23 || !strings.Contains(d.History[len(d.History)-1].Cause, "Exposure weights changed") {
 		t.Errorf("after the weight change: %d %+v", d.Exposure, d.History[len(d.History)-1])
 	}
 	if _, err := w.svc.UpdateExposureWeights(w.ctx, w.org.QualityManager, map[string]qms.WeightEdit{"major_nc": {Weight: "5", Version: 1}}); qms.ErrorKind(err) != qms.KindConflict {
