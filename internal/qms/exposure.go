@@ -112,12 +112,6 @@ func SignalLabel(signal string) string {
 	return signal
 }
 
-// Signal windows.
-const (
-	recordSignalDays  = 90
-	failedCheckMonths = 12
-)
-
 // ExposureReason is one signal behind a risk's exposure: what it is, what it adds, and its
 // source (kind, id, label and the path of its page inside the organisation).
 type ExposureReason struct {
