@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/google/uuid"
 
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/qms"
@@ -190,24 +191,17 @@ func (s *Server) showRisk(w http.ResponseWriter, r *http.Request) {
 }
 
 func currentRiskForm(d qms.RiskDetail) templates.RiskForm {
+	in := qms.RiskInputOf(d)
 	site := ""
-	if d.SiteID != nil {
-		site = d.SiteID.String()
-	}
-	var docs, findings []string
-	for _, x := range d.Documents {
-		docs = append(docs, x.Number)
-	}
-	for _, x := range d.Findings {
-		findings = append(findings, x.Reference)
+	if in.SiteID != uuid.Nil {
+		site = in.SiteID.String()
 	}
 	return templates.RiskForm{
-		Kind: d.Kind, Title: d.Title, Description: d.Description, Cause: d.Cause, Consequence: d.Consequence,
-		ProcessID: d.ProcessID.String(), SiteID: site, OwnerID: d.OwnerID.String(),
-		InherentLikelihood: strconv.Itoa(d.InherentLikelihood), InherentSeverity: strconv.Itoa(d.InherentSeverity),
-		ExistingControls: d.ExistingControls, ResidualLikelihood: strconv.Itoa(d.ResidualLikelihood),
-		ResidualSeverity: strconv.Itoa(d.ResidualSeverity), Treatment: d.Treatment, TreatmentPlan: d.TreatmentPlan,
-		ReviewDate: d.ReviewDate.Format(time.DateOnly), Documents: strings.Join(docs, "\n"), Findings: strings.Join(findings, "\n"),
+		Kind: in.Kind, Title: in.Title, Description: in.Description, Cause: in.Cause, Consequence: in.Consequence,
+		ProcessID: in.ProcessID.String(), SiteID: site, OwnerID: in.OwnerID.String(),
+		InherentLikelihood: in.InherentLikelihood, InherentSeverity: in.InherentSeverity, ExistingControls: in.ExistingControls,
+		ResidualLikelihood: in.ResidualLikelihood, ResidualSeverity: in.ResidualSeverity, Treatment: in.Treatment,
+		TreatmentPlan: in.TreatmentPlan, ReviewDate: in.ReviewDate, Documents: in.Documents, Findings: in.Findings,
 		Version: d.Version,
 	}
 }
