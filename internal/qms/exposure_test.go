@@ -3,6 +3,7 @@ package qms_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -442,5 +443,41 @@ func TestRisks_ValidationConcurrencyAndPermissions(t *testing.T) {
 	}
 	if _, err := w.svc.UpdateExposureWeights(w.ctx, w.org.QualityManager, map[string]qms.WeightEdit{"major_nc": {Weight: "5", Version: 1}}); qms.ErrorKind(err) != qms.KindConflict {
 		t.Errorf("stale weights: %v", err)
+	}
+}
+
+func TestRisks_RegisterPagesByExposureWithoutGapsOrRepeats(t *testing.T) {
+	w := newRiskWorld(t)
+	for i := range 9 {
+		qmstest.Must(w.svc.CreateRisk(w.ctx, w.org.QualityManager, qms.RiskInput{
+			Kind: "risk", Title: "Risk", ProcessID: w.production.ID, OwnerID: w.org.ProcessOwner.UserID,
+			InherentLikelihood: "5", InherentSeverity: "5", ResidualLikelihood: fmt.Sprint(1 + i%3), ResidualSeverity: "3",
+			Treatment: "reduce", ReviewDate: "2026-12-31",
+		}))(t)
+	}
+	seen := map[string]bool{}
+	last := 26
+	after := ""
+	for pages := 0; ; pages++ {
+		page := qmstest.Must(w.svc.Risks(w.ctx, w.org.Viewer, qms.RiskFilter{Limit: 4, After: after}))(t)
+		for _, r := range page.Risks {
+			if seen[r.Reference()] || r.Exposure > last {
+				t.Fatalf("page %d: %s (%d) repeated or out of order", pages, r.Reference(), r.Exposure)
+			}
+			seen[r.Reference()], last = true, r.Exposure
+		}
+		if page.Total != 9 {
+			t.Errorf("total %d", page.Total)
+		}
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	if len(seen) != 9 {
+		t.Errorf("paged through %d risks", len(seen))
+	}
+	if _, err := w.svc.Risks(w.ctx, w.org.Viewer, qms.RiskFilter{After: "x"}); qms.ErrorKind(err) != qms.KindInvalid {
+		t.Errorf("bad cursor: %v", err)
 	}
 }

@@ -316,3 +316,15 @@ func (s *Server) showRecurringFindings(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, templates.RecurringFindingsView(templates.RecurringFindingsPage{
 		Chrome: s.chrome(r, "Recurring findings", "findings"), ProcessID: process, Processes: processes, Findings: list}))
 }
+
+// recheckExposure re-scores every risk as of now, for a quality manager who wants the register
+// to reflect today without waiting for the periodic job.
+func (s *Server) recheckExposure(w http.ResponseWriter, r *http.Request) {
+	ctx, a := r.Context(), actorFrom(r.Context())
+	changed, err := s.svc.RecheckExposure(ctx, a, nil, "Re-checked by "+a.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, templates.Path(a.OrgSlug, "risks"), "Exposure re-checked: "+qms.Plural(len(changed), "risk", "risks")+" changed.")
+}

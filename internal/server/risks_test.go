@@ -156,6 +156,13 @@ func TestRisks_RegisterFiltersAndHeatMapCellsAgree(t *testing.T) {
 	if n := c.get("/o/acme/risks?process=" + stores.ID.String()).count("table.risks tbody tr"); n != 3 {
 		t.Errorf("stores: %d", n)
 	}
+	// Re-checking changes nothing when nothing happened, and is not for viewers.
+	c.post("/o/acme/risks/recheck", url.Values{}).wantStatus(http.StatusForbidden)
+	qm := h.signedIn(a, auth.RoleQualityManager)
+	qm.post("/o/acme/risks/recheck", url.Values{}).wantRedirect("/o/acme/risks")
+	if flash := qm.get("/o/acme/risks").text(".flash"); !strings.Contains(flash, "0 risks changed") {
+		t.Errorf("flash %q", flash)
+	}
 	c.get("/o/acme/risks?band=purple").wantStatus(http.StatusNotFound)
 	c.get("/o/acme/risks?likelihood=9&severity=1").wantStatus(http.StatusNotFound)
 }

@@ -169,6 +169,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/risks", s.showRisks)
 			r.Post("/risks", s.createRisk)
 			r.Get("/risks/new", s.showNewRisk)
+			r.Post("/risks/recheck", s.recheckExposure)
 			r.Get("/risks/{riskID}", s.showRisk)
 			r.Get("/risks/{riskID}/edit", s.showEditRisk)
 			r.Post("/risks/{riskID}/edit", s.updateRisk)
