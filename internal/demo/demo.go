@@ -87,6 +87,7 @@ func Seed(ctx context.Context, svc *qms.Service) (Result, error) {
 		s.records,
 		s.audits,
 		s.capas,
+		s.risks,
 		s.reviews,
 	} {
 		if err := step(ctx); err != nil {

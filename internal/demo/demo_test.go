@@ -2,6 +2,7 @@ package demo_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/plumbline/plumbline/internal/demo"
@@ -194,5 +195,77 @@ func checkReviews(t *testing.T, svc *qms.Service, a qms.Actor) {
 	}
 	if next.Inputs.Section("b").Text == "" || next.Inputs.Section("d").Text == "" {
 		t.Errorf("the next review has no entered issues or resources")
+	}
+}
+
+// The demo's risk register tells the year's story: a register across the processes, histories
+// replayed from the findings, the production major NC lifting a risk into a higher band and
+// flagging its procedure, and a heat map that is not empty.
+func TestSeed_RiskRegisterTellsTheYearsStory(t *testing.T) {
+	svc, _ := qmstest.New(t)
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := qms.SystemActor(res.Org, "test")
+	page := qmstest.Must(svc.Risks(ctx, a, qms.RiskFilter{Limit: 200}))(t)
+	if len(page.Risks) < 15 {
+		t.Fatalf("the register has %d entries", len(page.Risks))
+	}
+	processes, opportunities, rose := map[string]bool{}, 0, 0
+	var ncRisk *qms.RiskDetail
+	for _, r := range page.Risks {
+		processes[r.ProcessName] = true
+		if r.Opportunity() {
+			opportunities++
+		}
+		d := qmstest.Must(svc.RiskDetail(ctx, a, r.ID))(t)
+		for _, h := range d.History {
+			if h.OldBand != nil && qms.BandRank(h.NewBand) > qms.BandRank(*h.OldBand) {
+				rose++
+			}
+		}
+		if r.Title == "Nonconforming parts reach the customer" {
+			ncRisk = &d
+		}
+	}
+	if len(processes) < 7 || opportunities < 2 || rose < 2 {
+		t.Errorf("register over %d processes, %d opportunities, %d band rises", len(processes), opportunities, rose)
+	}
+	if ncRisk == nil || len(ncRisk.Findings) != 1 || len(ncRisk.History) < 3 {
+		t.Fatalf("the nonconforming-output risk: %+v", ncRisk)
+	}
+	found := false
+	for _, h := range ncRisk.History {
+		if h.NewBand == qms.BandHigh && h.OldBand != nil && *h.OldBand == qms.BandMedium {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the major NC did not lift the risk from medium to high: %+v", ncRisk.History)
+	}
+	flags := 0
+	for _, doc := range ncRisk.Documents {
+		vw := qmstest.Must(svc.DocumentView(ctx, a, doc.ID))(t)
+		for _, f := range vw.Flags {
+			if f.SourceType == "risk" && strings.Contains(f.Reason, "rose from medium to high") {
+				flags++
+			}
+		}
+	}
+	if flags == 0 {
+		t.Error("no document of the risk was flagged for review")
+	}
+	cells := 0
+	for _, row := range page.HeatMap {
+		for _, n := range row {
+			if n > 0 {
+				cells++
+			}
+		}
+	}
+	if cells < 5 {
+		t.Errorf("the heat map uses %d cells", cells)
 	}
 }

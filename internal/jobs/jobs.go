@@ -36,6 +36,10 @@ var tasks = map[string]task{
 	"documents_due": {every: 10 * time.Minute, run: func(ctx context.Context, svc *qms.Service) (int, error) {
 		return svc.MakeDueVersionsEffective(ctx)
 	}},
+	// CAPA actions that became overdue, and the risk exposure they (and time) move.
+	"overdue_actions": {every: time.Hour, run: func(ctx context.Context, svc *qms.Service) (int, error) {
+		return svc.NoteOverdueActions(ctx)
+	}},
 }
 
 // PeriodicArgs is the job of one periodic task.

@@ -53,6 +53,8 @@ type Dashboard struct {
 	MyCAPAWork []CAPAWorkItem
 	// MyReviewActions are the open management review actions the actor owns.
 	MyReviewActions []MyReviewAction
+	// MyRisksRose are the actor's risks that rose into a higher band lately.
+	MyRisksRose []RiskRise
 }
 
 // BandCounts counts risks by exposure band.
@@ -227,6 +229,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.Objectives.OnTrack, &d.Objectives.AtRisk, &d.Objectives.OffTrack, &d.Objectives.NoData)
 		})
+	queueMyRisksRose(b, a, today, &d.MyRisksRose)
 	b.Queue(`SELECT (SELECT count(*) FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
 		          WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed'),
 		        (SELECT count(*) FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
@@ -260,18 +263,4 @@ func dashboardCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int, 
 	}
 	d.ClauseGaps, d.ProcessGaps = p.ClauseGaps(), p.ProcessGaps()
 	return nil
-}
-
-// ExposureBandOf bands an exposure score.
-// TODO(merge): the exposure rule's own band function replaces this.
-func ExposureBandOf(score int) string {
-	switch {
-	case score >= 17:
-		return "critical"
-	case score >= 10:
-		return "high"
-	case score >= 5:
-		return "medium"
-	}
-	return "low"
 }

@@ -391,6 +391,9 @@ func (s *Service) RaiseFinding(ctx context.Context, a Actor, in FindingInput) (F
 		if _, err := addEvidence(ctx, tx, a, s.now(), "finding_id", id, in.EvidenceReference, in.Files); err != nil {
 			return err
 		}
+		if err := s.findingRaised(ctx, tx, a.OrgID, id, in.ProcessID); err != nil {
+			return err
+		}
 		if f, err = getFinding(ctx, tx, a.OrgID, id, false); err != nil {
 			return err
 		}
@@ -479,6 +482,9 @@ func (s *Service) UpdateFinding(ctx context.Context, a Actor, id uuid.UUID, vers
 		if err != nil {
 			return findingWriteError(err)
 		}
+		if err := s.rescoreExposure(ctx, tx, a.OrgID, []uuid.UUID{before.ProcessID, in.ProcessID}, "Finding "+before.Reference+" updated"); err != nil {
+			return err
+		}
 		if after, err = getFinding(ctx, tx, a.OrgID, id, false); err != nil {
 			return err
 		}
@@ -522,6 +528,9 @@ func (s *Service) CloseFinding(ctx context.Context, a Actor, id uuid.UUID, versi
 		}
 		if _, err := tx.Exec(ctx, `UPDATE findings SET status = 'closed', closed_at = $5, closed_by = $3, closure_note = $4,
 			version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, a.UserID, note, s.now()); err != nil {
+			return err
+		}
+		if err := s.rescoreExposure(ctx, tx, a.OrgID, []uuid.UUID{before.ProcessID}, "Finding "+before.Reference+" closed"); err != nil {
 			return err
 		}
 		if after, err = getFinding(ctx, tx, a.OrgID, id, false); err != nil {

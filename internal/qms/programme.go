@@ -126,13 +126,33 @@ func suggestNextAudit(n *NextAudit, signals []ProgrammeSignal, today time.Time) 
 }
 
 // processRiskSignals is where the risk register moves processes up the audit programme
-// (ISO 9001 9.2.2 a: audits take the importance of processes into account): for each process
-// whose risks are high, how many months earlier to audit it and why. Risk exposure does not
-// exist yet, so no process has such a signal and the programme rests on audit frequency and
-// results alone; the corrective action and risk work fills this in.
-func processRiskSignals(_ context.Context, _ pgx.Tx, _ uuid.UUID, _ []uuid.UUID) (map[uuid.UUID][]ProgrammeSignal, error) {
-	return map[uuid.UUID][]ProgrammeSignal{}, nil
+// (ISO 9001 9.2.2 a: audits take the importance of processes into account): each process
+// whose active risks stand at high exposure is audited riskAuditMonthsEarlier[band] months
+// earlier, for its highest band, with the risk named as the reason.
+func processRiskSignals(ctx context.Context, tx pgx.Tx, org uuid.UUID, processIDs []uuid.UUID) (map[uuid.UUID][]ProgrammeSignal, error) {
+	out := map[uuid.UUID][]ProgrammeSignal{}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (process_id) process_id, ref, title, exposure, exposure_band
+		  FROM risks WHERE tenant_id = $1 AND process_id = ANY($2) AND status = 'active' AND exposure_band IN ('high', 'critical')
+		 ORDER BY process_id, exposure DESC, ref`, org, processIDs)
+	if err != nil {
+		return nil, err
+	}
+	var pid uuid.UUID
+	var ref, exposure int
+	var title, band string
+	_, err = pgx.ForEachRow(rows, []any{&pid, &ref, &title, &exposure, &band}, func() error {
+		m := riskAuditMonthsEarlier[band]
+		out[pid] = append(out[pid], ProgrammeSignal{MonthsEarlier: m,
+			Reason: RiskRef(ref) + " " + title + " is at " + band + " exposure (" + strconv.Itoa(exposure) + "): " +
+				Plural(m, "month", "months") + " earlier."})
+		return nil
+	})
+	return out, err
 }
+
+// riskAuditMonthsEarlier is how much earlier a process is audited when its highest risk is in
+// a band.
+var riskAuditMonthsEarlier = map[string]int{BandHigh: 2, BandCritical: 4}
 
 // CoverageRow is one clause or process of the coverage view, with the internal audits that
 // cover it in each quarter of the year.

@@ -512,6 +512,11 @@ func (s *Service) CreateRecord(ctx context.Context, a Actor, in RecordInput, upl
 		}); err != nil {
 			return err
 		}
+		if finalise {
+			if err := s.recordFinalised(ctx, tx, a.OrgID, id); err != nil {
+				return err
+			}
+		}
 		after, err := loadRecordForTrail(ctx, tx, a.OrgID, id)
 		if err != nil {
 			return err
@@ -656,6 +661,9 @@ func (s *Service) FinaliseRecord(ctx context.Context, a Actor, id uuid.UUID, ver
 		b.Queue(`UPDATE records SET state = 'final', finalised_at = $3, finalised_by = $4, version = version + 1, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, now, a.UserID)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if err := s.recordFinalised(ctx, tx, a.OrgID, id); err != nil {
 			return err
 		}
 		after, err := loadRecordForTrail(ctx, tx, a.OrgID, id)

@@ -127,3 +127,61 @@ func TestDashboard_NumbersLinkToListsThatAgree(t *testing.T) {
 		c.get("/o/acme/?site=" + site).wantStatus(http.StatusNotFound)
 	}
 }
+
+// The dashboard's risk numbers (bands and heat-map cells, for the organisation and for one
+// site) link to the register, which lists exactly that many risks.
+func TestDashboard_RiskLinksAgreeWithTheRegister(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	a := h.acme
+	production := qmstest.Must(h.svc.CreateProcess(ctx, a.Admin, qms.ProcessInput{Name: "Production", OwnerID: a.ProcessOwner.UserID}))(t)
+	leeds := qmstest.Must(h.svc.CreateSite(ctx, a.Admin, qms.SiteInput{Name: "Leeds Plant"}))(t)
+	york := qmstest.Must(h.svc.CreateSite(ctx, a.Admin, qms.SiteInput{Name: "York Works"}))(t)
+	for i := range 9 {
+		site := leeds.ID
+		switch i % 3 {
+		case 1:
+			site = york.ID
+		case 2:
+			site = uuid.Nil
+		}
+		qmstest.Must(h.svc.CreateRisk(ctx, a.QualityManager, qms.RiskInput{
+			Kind: "risk", Title: "Risk " + strconv.Itoa(i), ProcessID: production.ID, SiteID: site, OwnerID: a.ProcessOwner.UserID,
+			InherentLikelihood: "5", InherentSeverity: "5", ResidualLikelihood: strconv.Itoa(1 + i%4), ResidualSeverity: strconv.Itoa(1 + (i*3)%5),
+			Treatment: "reduce", ReviewDate: "2026-12-31",
+		}))(t)
+	}
+	// A finding moves every risk of the process up the likelihood axis.
+	qmstest.Must(h.svc.RaiseFinding(ctx, a.QualityManager, qms.FindingInput{Classification: qms.MinorNC, Source: qms.SourceOther,
+		Statement: "S", ClauseNumber: "8.5.1", ObjectiveEvidence: "E", ProcessID: production.ID}))(t)
+
+	c := h.signedIn(a, auth.RoleViewer)
+	followed, total := 0, 0
+	for _, page := range []string{"/o/acme/", "/o/acme/?site=" + york.ID.String()} {
+		home := c.get(page).wantStatus(http.StatusOK)
+		check := func(href string, shown int) {
+			if listed := c.get(href).wantStatus(http.StatusOK).count("table.risks tbody tr"); listed != shown {
+				t.Errorf("%s: %s shows %d, the register has %d", page, href, shown, listed)
+			}
+			followed++
+		}
+		home.doc.Find("#dashboard .dash-bands a").Each(func(_ int, s *goquery.Selection) {
+			href, _ := s.Attr("href")
+			n, _ := strconv.Atoi(s.Text())
+			check(href, n)
+			if page == "/o/acme/" {
+				total += n
+			}
+		})
+		home.doc.Find("#dashboard svg.heatmap a").Each(func(_ int, s *goquery.Selection) {
+			href, _ := s.Attr("href")
+			n, _ := strconv.Atoi(s.AttrOr("data-count", ""))
+			if n > 0 {
+				check(href, n)
+			}
+		})
+	}
+	if total != 9 || followed < 8 {
+		t.Errorf("bands count %d risks; followed %d links", total, followed)
+	}
+}

@@ -180,6 +180,18 @@ func (s *Server) routes() http.Handler {
 			r.Post("/audits/{auditID}/report", s.issueAuditReport)
 			r.Get("/audits/{auditID}/report.pdf", s.auditReportPDF)
 
+			// The risk register and its exposure.
+			r.Get("/risks", s.showRisks)
+			r.Post("/risks", s.createRisk)
+			r.Get("/risks/new", s.showNewRisk)
+			r.Post("/risks/recheck", s.recheckExposure)
+			r.Get("/risks/{riskID}", s.showRisk)
+			r.Get("/risks/{riskID}/edit", s.showEditRisk)
+			r.Post("/risks/{riskID}/edit", s.updateRisk)
+			r.Get("/settings/exposure-weights", s.showExposureWeights)
+			r.Post("/settings/exposure-weights", s.updateExposureWeights)
+			r.Get("/findings/recurring", s.showRecurringFindings)
+
 			r.Get("/findings", s.showFindings)
 			r.Post("/findings", s.raiseFinding)
 			r.Get("/findings/new", s.showNewFinding)

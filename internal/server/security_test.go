@@ -75,6 +75,7 @@ func TestRoutes_AnotherOrganisationIsNotFound(t *testing.T) {
 		"reviewID":       review.String(),
 		"outputID":       reviewOutput.String(),
 		"inputKey":       "c1",
+		"riskID":         globexRisk(t, h, process).String(),
 	}
 	trailBefore, err := h.svc.AuditTrail(ctx, g.Admin, qms.AuditFilter{Limit: 200})
 	if err != nil {

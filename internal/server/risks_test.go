@@ -1,0 +1,168 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/qms"
+	"github.com/plumbline/plumbline/internal/qms/qmstest"
+)
+
+// globexRisk is a risk of globex, for the cross-tenant walk.
+func globexRisk(t *testing.T, h *harness, process qms.Process) uuid.UUID {
+	t.Helper()
+	g := h.globex
+	return qmstest.Must(h.svc.CreateRisk(context.Background(), g.QualityManager, qms.RiskInput{
+		Kind: "risk", Title: "Springfield meltdown", ProcessID: process.ID, OwnerID: g.ProcessOwner.UserID,
+		InherentLikelihood: "5", InherentSeverity: "5", ResidualLikelihood: "3", ResidualSeverity: "4",
+		Treatment: "reduce", ReviewDate: "2026-12-31",
+	}))(t).ID
+}
+
+func riskForm(process uuid.UUID, owner uuid.UUID) url.Values {
+	return url.Values{
+		"kind": {"risk"}, "title": {"Nonconforming parts reach the customer"}, "process_id": {process.String()},
+		"owner_id": {owner.String()}, "inherent_likelihood": {"4"}, "inherent_severity": {"4"},
+		"residual_likelihood": {"2"}, "residual_severity": {"3"}, "treatment": {"reduce"}, "review_date": {"2026-12-31"},
+		"existing_controls": {"Final inspection"},
+	}
+}
+
+func TestRisks_FormsAnswer422PerFieldAndKeepTheInput(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	a := h.acme
+	production := acmeProcess(t, h, "Production")
+	qm := h.signedIn(a, auth.RoleQualityManager)
+
+	qm.get("/o/acme/risks/new").wantStatus(http.StatusOK)
+	bad := riskForm(production.ID, a.ProcessOwner.UserID)
+	bad.Set("residual_severity", "9")
+	bad.Set("documents", "QP-999")
+	bad.Set("title", "Kept title")
+	res := qm.post("/o/acme/risks", bad).wantStatus(http.StatusUnprocessableEntity)
+	if res.text(".field-error, [id$=-error]") == "" && !strings.Contains(res.body, "Choose 1 to 5.") {
+		t.Errorf("no message next to the severity: %s", clip(res.body))
+	}
+	if res.attr("input[name=title]", "value") != "Kept title" {
+		t.Error("the typed title was not kept")
+	}
+	bad.Set("residual_severity", "3")
+	res = qm.post("/o/acme/risks", bad).wantStatus(http.StatusUnprocessableEntity)
+	if !strings.Contains(res.body, "There is no document QP-999.") {
+		t.Errorf("unknown document: %s", clip(res.body))
+	}
+
+	res = qm.post("/o/acme/risks", riskForm(production.ID, a.ProcessOwner.UserID)).wantStatus(http.StatusSeeOther)
+	page := qm.get(res.location).wantStatus(http.StatusOK)
+	if !strings.Contains(page.text("#why-h"), "Why is this risk at 6?") {
+		t.Errorf("risk page heading %q", page.text("#why-h"))
+	}
+	// A major NC raised on the process: the page says why the risk is at 12 and links the finding.
+	f := qmstest.Must(h.svc.RaiseFinding(ctx, a.QualityManager, qms.FindingInput{Classification: qms.MajorNC, Source: qms.SourceOther,
+		Statement: "Released uninspected", ClauseNumber: "8.6", ObjectiveEvidence: "DN-1", ProcessID: production.ID}))(t)
+	page = qm.get(res.location).wantStatus(http.StatusOK)
+	if !strings.Contains(page.text("#why-h"), "at 12?") || page.attr("tr.reason[data-signal=major_nc] a", "href") != "/o/acme/findings/"+f.ID.String() {
+		t.Errorf("why: %q", page.text(".why-exposure"))
+	}
+	if page.count("svg.chart, .exposure-history tbody tr") < 2 {
+		t.Errorf("no history shown")
+	}
+
+	// Editing: a stale version is a conflict, shown, never overwritten.
+	edit := qm.get(res.location + "/edit").wantStatus(http.StatusOK)
+	version := edit.attr("input[name=version]", "value")
+	form := riskForm(production.ID, a.ProcessOwner.UserID)
+	form.Set("version", version)
+	form.Set("residual_likelihood", "3")
+	qm.post(res.location+"/edit", form).wantStatus(http.StatusSeeOther)
+	form.Set("residual_likelihood", "1")
+	qm.post(res.location+"/edit", form).wantStatus(http.StatusConflict)
+	if page = qm.get(res.location); !strings.Contains(page.text("#why-h"), "at 15?") {
+		t.Errorf("after re-assessment: %q", page.text("#why-h"))
+	}
+
+	// Viewers read the register and the weights, and change nothing.
+	v := h.signedIn(a, auth.RoleViewer)
+	v.get("/o/acme/risks").wantStatus(http.StatusOK)
+	v.get("/o/acme/risks/new").wantStatus(http.StatusForbidden)
+	w := v.get("/o/acme/settings/exposure-weights").wantStatus(http.StatusOK)
+	if w.count("input[type=number]") != 0 || !strings.Contains(w.body, "Open major nonconformity") {
+		t.Error("viewer's weights page")
+	}
+	v.post("/o/acme/settings/exposure-weights", url.Values{"weight_major_nc": {"1"}, "version_major_nc": {"1"}}).wantStatus(http.StatusForbidden)
+	w = qm.post("/o/acme/settings/exposure-weights", url.Values{"weight_major_nc": {"30"}, "version_major_nc": {"1"}}).wantStatus(http.StatusUnprocessableEntity)
+	if w.attr("input[name=weight_major_nc]", "value") != "30" {
+		t.Error("the typed weight was not kept")
+	}
+	qm.post("/o/acme/settings/exposure-weights", url.Values{"weight_major_nc": {"8"}, "version_major_nc": {"1"}}).wantStatus(http.StatusSeeOther)
+	qm.post("/o/acme/settings/exposure-weights", url.Values{"weight_major_nc": {"7"}, "version_major_nc": {"1"}}).wantStatus(http.StatusConflict)
+	if page = qm.get(res.location); !strings.Contains(page.text("#why-h"), "at 17?") {
+		t.Errorf("after the weight change: %q", page.text("#why-h"))
+	}
+	// The recurring list.
+	qmstest.Must(h.svc.RaiseFinding(ctx, a.QualityManager, qms.FindingInput{Classification: qms.MinorNC, Source: qms.SourceOther,
+		Statement: "Again", ClauseNumber: "8.6", ObjectiveEvidence: "DN-2", ProcessID: production.ID}))(t)
+	if rec := v.get("/o/acme/findings/recurring").wantStatus(http.StatusOK); rec.count("table.recurring tbody tr") != 1 || !strings.Contains(rec.body, f.Reference) {
+		t.Errorf("recurring list: %s", clip(rec.text("main")))
+	}
+}
+
+// The register filters, pages by keyset and its heat map cells link to exactly their risks.
+func TestRisks_RegisterFiltersAndHeatMapCellsAgree(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	a := h.acme
+	production := acmeProcess(t, h, "Production")
+	stores := acmeProcess(t, h, "Stores")
+	for i := range 7 {
+		p := production
+		if i%3 == 0 {
+			p = stores
+		}
+		qmstest.Must(h.svc.CreateRisk(ctx, a.QualityManager, qms.RiskInput{
+			Kind: "risk", Title: "Risk " + strconv.Itoa(i), ProcessID: p.ID, OwnerID: a.ProcessOwner.UserID,
+			InherentLikelihood: "5", InherentSeverity: "5", ResidualLikelihood: strconv.Itoa(1 + i%5), ResidualSeverity: strconv.Itoa(1 + (i*2)%5),
+			Treatment: "reduce", ReviewDate: "2026-12-31",
+		}))(t)
+	}
+	c := h.signedIn(a, auth.RoleViewer)
+	list := c.get("/o/acme/risks").wantStatus(http.StatusOK)
+	if n := list.count("table.risks tbody tr"); n != 7 {
+		t.Fatalf("register shows %d", n)
+	}
+	cells := 0
+	for l := 1; l <= 5; l++ {
+		for sev := 1; sev <= 5; sev++ {
+			sel := "svg.heatmap a[data-cell='" + strconv.Itoa(l) + "-" + strconv.Itoa(sev) + "']"
+			want, _ := strconv.Atoi(list.attr(sel, "data-count"))
+			href := list.attr(sel, "href")
+			if got := c.get(href).wantStatus(http.StatusOK).count("table.risks tbody tr"); got != want {
+				t.Errorf("cell %d-%d: map says %d, list has %d", l, sev, want, got)
+			}
+			cells += want
+		}
+	}
+	if cells != 7 {
+		t.Errorf("the heat map counts %d risks", cells)
+	}
+	if n := c.get("/o/acme/risks?process=" + stores.ID.String()).count("table.risks tbody tr"); n != 3 {
+		t.Errorf("stores: %d", n)
+	}
+	// Re-checking changes nothing when nothing happened, and is not for viewers.
+	c.post("/o/acme/risks/recheck", url.Values{}).wantStatus(http.StatusForbidden)
+	qm := h.signedIn(a, auth.RoleQualityManager)
+	qm.post("/o/acme/risks/recheck", url.Values{}).wantRedirect("/o/acme/risks")
+	if flash := qm.get("/o/acme/risks").text(".flash"); !strings.Contains(flash, "0 risks changed") {
+		t.Errorf("flash %q", flash)
+	}
+	c.get("/o/acme/risks?band=purple").wantStatus(http.StatusNotFound)
+	c.get("/o/acme/risks?likelihood=9&severity=1").wantStatus(http.StatusNotFound)
+}
