@@ -99,18 +99,37 @@ const (
 	PermDisposeRecords
 )
 
+// The risk register (ISO 9001 6.1). Every member may read it.
+const (
+	// PermManageRisks: add risks and opportunities, re-assess them, link their documents and
+	// findings, retire them.
+	PermManageRisks Permission = iota + 200
+	// PermManageExposureWeights: change how much each signal adds to risk exposure.
+	PermManageExposureWeights
+)
+
+// Management review (ISO 9001 9.3). Every member may read reviews and complete the review
+// actions they own; the chair of a review signs its minutes whatever their role.
+const (
+	// PermManageReviews: schedule and prepare management reviews, hold them, minute them and
+	// record their outputs.
+	PermManageReviews Permission = iota + 300
+)
+
 var grants = map[Role][]Permission{
 	RoleAdmin: {PermManageMembers, PermManageStructure, PermViewAuditTrail,
 		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermManageDocumentTypes, PermRaiseReviewFlags,
 		PermManageObjectives, PermRecordMeasurements,
 		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords,
-		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings},
+		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings,
+		PermManageRisks, PermManageExposureWeights, PermManageReviews},
 	RoleQualityManager: {PermViewAuditTrail,
 		PermDraftDocuments, PermManageDocuments, PermApproveDocuments, PermRaiseReviewFlags,
 		PermManageObjectives, PermRecordMeasurements,
 		PermWriteRecords, PermManageRecordTypes, PermManageSuppliers, PermImportRecords, PermDisposeRecords,
-		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings},
-	RoleProcessOwner: {PermDraftDocuments, PermRaiseReviewFlags, PermWriteRecords, PermManageSuppliers},
+		PermPlanAudits, PermPerformAudits, PermRaiseFindings, PermCloseFindings,
+		PermManageRisks, PermManageExposureWeights, PermManageReviews},
+	RoleProcessOwner: {PermDraftDocuments, PermRaiseReviewFlags, PermWriteRecords, PermManageSuppliers, PermManageRisks},
 	RoleAuditor:      {PermRaiseReviewFlags, PermPlanAudits, PermPerformAudits, PermRaiseFindings},
 	RoleViewer:       {PermRaiseReviewFlags},
 }
