@@ -12,7 +12,8 @@ import (
 // The linkage, through the browser: the internal auditor raises a major nonconformity on
 // sales; the contract-review risk turns high on the heat map, the contract review procedure
 // carries a review flag saying why, and the risk's page explains the signal with a link to
-// the finding.
+// the finding. The quality manager then works a CAPA to a verified-effective close, and the
+// risk falls back, its history saying why.
 func TestBrowser_AMajorNCRaisesTheRiskFlagsItsProcedureAndTheRiskPageSaysWhy(t *testing.T) {
 	a := startApp(t)
 	b := newBrowser(t, a.URL)
@@ -43,6 +44,7 @@ func TestBrowser_AMajorNCRaisesTheRiskFlagsItsProcedureAndTheRiskPageSaysWhy(t *
 		t.Fatalf("flash after raising: %q", flash)
 	}
 	ref := strings.Fields(strings.TrimPrefix(flash, "Finding "))[0]
+	findingPath := b.path()
 
 	// The register: the risk is high, and its heat-map cell lists it.
 	b.clickAndWait("form[action='/logout'] button")
@@ -86,6 +88,26 @@ func TestBrowser_AMajorNCRaisesTheRiskFlagsItsProcedureAndTheRiskPageSaysWhy(t *
 	if got := b.text("#my-risks-rose"); !strings.Contains(got, risk) {
 		t.Fatalf("the owner's home: %q", got)
 	}
+
+	// The CAPA answers the finding and is verified effective: the finding closes, the signal
+	// goes, and the risk falls back out of the high band with the reason in its history.
+	b.clickAndWait("form[action='/logout'] button")
+	b.signIn("priya.shah@northwind.example")
+	capaPath := b.workCAPAToVerifiedClose(findingPath)
+	b.open("/o/northwind/risks?band=high")
+	if strings.Contains(b.text("main"), risk) {
+		t.Fatal("the risk is still high after the CAPA was verified effective")
+	}
+	b.open(riskPath)
+	if why := b.text(".why-exposure"); strings.Contains(why, ref) {
+		t.Fatalf("the closed finding still counts: %q", why)
+	}
+	history := b.text(".exposure-history tbody tr")
+	fell := strings.Contains(history, "Low") || strings.Contains(history, "Medium")
+	if !strings.Contains(history, "effectiveness check verified effective") || !fell {
+		t.Fatalf("the newest history row after the CAPA closed (%s): %q", capaPath, history)
+	}
+	b.screenshot("risk-fell-back")
 }
 
 // saveHeatMap keeps a picture of the register's heat map and list: under test-output/, and
