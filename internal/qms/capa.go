@@ -426,6 +426,11 @@ func (s *Service) SetRootCause(ctx context.Context, a Actor, id uuid.UUID, versi
 		if after, err = getCAPA(ctx, tx, a.OrgID, s.today(), id, false); err != nil {
 			return err
 		}
+		if in.Category != "" {
+			if err := s.rootCauseCategorised(ctx, tx, a.OrgID, after); err != nil {
+				return err
+			}
+		}
 		return record(ctx, tx, a, change{Action: "capa.root_cause", EntityType: "capa", EntityID: id.String(),
 			Summary: "Recorded the root cause of " + after.Reference + " (" + Plural(len(in.Whys), "why", "whys") + ")",
 			Before:  before, After: after})

@@ -1,6 +1,7 @@
 package qms_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -371,5 +372,44 @@ func TestCAPA_AnAuditWithAMajorNCClosesOnceItsCAPAIsVerified(t *testing.T) {
 	qmstest.Must(w.check(c, w.org.QualityManager, qms.Effective, qmstest.Password))(t)
 	if au = qmstest.Must(w.svc.CloseAudit(w.ctx, w.org.QualityManager, au.ID, au.Version))(t); au.Status != qms.AuditClosed {
 		t.Fatalf("audit %s", au.Status)
+	}
+}
+
+// A nonconformity on another clause of the same process recurs when its CAPA's root cause is
+// filed under the category of an earlier nonconformity's CAPA; another category does not.
+func TestRecurrence_SameProcessAndRootCauseCategory(t *testing.T) {
+	w := newAuditWorld(t)
+	rootCause := func(c qms.CAPA, category qms.RootCauseCategory) {
+		t.Helper()
+		qmstest.Must(w.svc.SetRootCause(w.ctx, w.org.QualityManager, c.ID, w.detail(t, c).Version, qms.RootCauseInput{
+			Whys:      []string{"The bore was cut oversize.", "The boring bar was worn.", "No tool-life limit was set."},
+			RootCause: "No tool-life limits.", Category: category,
+		}))(t)
+	}
+	onClause := func(clause, statement string) qms.Finding {
+		t.Helper()
+		return qmstest.Must(w.svc.RaiseFinding(w.ctx, w.org.QualityManager, qms.FindingInput{
+			Classification: qms.MinorNC, Source: qms.SourceOther, Statement: statement, ClauseNumber: clause,
+			ObjectiveEvidence: "Job records.", ProcessID: w.production.ID,
+		}))(t)
+	}
+	first := w.nc(t, qms.MajorNC, "Flanges shipped with burrs.")
+	rootCause(w.capaFor(t, first), "method")
+
+	w.setToday(day(2026, 6, 1))
+	same := onClause("7.1.5", "Gauge used past its calibration date.")
+	other := onClause("7.2", "Operator not trained on the new lathe.")
+	if list := qmstest.Must(w.svc.RecurringFindings(w.ctx, w.org.Viewer, uuid.Nil))(t); len(list) != 0 {
+		t.Fatalf("recurring before any root cause: %d", len(list))
+	}
+	rootCause(w.capaFor(t, other), "people")
+	rootCause(w.capaFor(t, same), "method")
+
+	list := qmstest.Must(w.svc.RecurringFindings(w.ctx, w.org.Viewer, uuid.Nil))(t)
+	if len(list) != 1 || list[0].ID != same.ID {
+		t.Fatalf("recurring after the root causes: %+v", list)
+	}
+	if e := list[0].Earlier; len(e) != 1 || e[0].EarlierID != first.ID || !strings.Contains(e[0].Reason, "same root-cause category (method)") {
+		t.Errorf("why %s recurs: %+v", same.Reference, e)
 	}
 }

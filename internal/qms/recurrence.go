@@ -123,3 +123,31 @@ func (s *Service) findingRaised(ctx context.Context, tx pgx.Tx, org, findingID, 
 	}
 	return s.rescoreExposure(ctx, tx, org, []uuid.UUID{processID}, Classification(class).Label()+" "+ref+" raised")
 }
+
+// rootCauseCategorised is what filing a CAPA's root cause under a category sets off: each of
+// its nonconformities is checked again for recurrence, now that an earlier nonconformity of the
+// process with a CAPA of the same category counts, and the process's risks are re-scored when
+// one turns out to be recurring.
+func (s *Service) rootCauseCategorised(ctx context.Context, tx pgx.Tx, org uuid.UUID, c CAPA) error {
+	rows, err := tx.Query(ctx, `SELECT finding_id FROM capa_findings WHERE tenant_id = $1 AND capa_id = $2`, org, c.ID)
+	if err != nil {
+		return err
+	}
+	findings, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return err
+	}
+	linked := 0
+	for _, f := range findings {
+		n, err := detectRecurrence(ctx, tx, org, f)
+		if err != nil {
+			return err
+		}
+		linked += n
+	}
+	if linked == 0 {
+		return nil
+	}
+	return s.rescoreExposure(ctx, tx, org, []uuid.UUID{c.ProcessID},
+		"Root cause of "+c.Reference+" ("+string(c.RootCauseCategory)+") repeats an earlier nonconformity's")
+}
