@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -404,4 +405,31 @@ func (s *Service) recordFinalised(ctx context.Context, tx pgx.Tx, org, recordID 
 		return nil
 	}
 	return s.rescoreExposure(ctx, tx, org, []uuid.UUID{*processID}, "Record "+RecordNumber(ref)+" ("+kind+") finalised")
+}
+
+// recordCorrected re-scores after a finalised complaint or incident is corrected: its process
+// or its date may have changed, so the risks of the process it was on and of the one it is on
+// now are both looked at again.
+func (s *Service) recordCorrected(ctx context.Context, tx pgx.Tx, org, recordID uuid.UUID, wasOn *uuid.UUID) error {
+	var kind string
+	var ref int
+	var processID *uuid.UUID
+	if err := tx.QueryRow(ctx, `SELECT r.kind, r.ref, v.process_id FROM records r
+		JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id
+		WHERE r.tenant_id = $1 AND r.id = $2`, org, recordID).Scan(&kind, &ref, &processID); err != nil {
+		return err
+	}
+	if kind != "complaint" && kind != "incident" {
+		return nil
+	}
+	var processes []uuid.UUID
+	for _, p := range []*uuid.UUID{wasOn, processID} {
+		if p != nil && !slices.Contains(processes, *p) {
+			processes = append(processes, *p)
+		}
+	}
+	if len(processes) == 0 {
+		return nil
+	}
+	return s.rescoreExposure(ctx, tx, org, processes, "Record "+RecordNumber(ref)+" ("+kind+") corrected")
 }

@@ -238,8 +238,15 @@ func TestExposure_EachSignalAppearsAndDisappears(t *testing.T) {
 	draft := qmstest.Must(w.svc.CreateRecord(w.ctx, w.org.QualityManager, in, nil, false))(t)
 	job()
 	check("draft complaint does not count", 8, map[string]int{"failed_check": 4})
-	qmstest.Must(w.svc.FinaliseRecord(w.ctx, w.org.QualityManager, draft.ID, draft.Version))(t)
+	final := qmstest.Must(w.svc.FinaliseRecord(w.ctx, w.org.QualityManager, draft.ID, draft.Version))(t)
 	check("complaint finalised", 10, map[string]int{"failed_check": 4, "complaint": 2})
+	// Corrected onto another process, it stops counting here at once; corrected back, it counts again.
+	moved := in
+	moved.ProcessID = w.maintenance.ID
+	final = qmstest.Must(w.svc.CorrectRecord(w.ctx, w.org.QualityManager, final.ID, final.Version, moved, "Traced to the worn fixture in maintenance.", nil, nil))(t)
+	check("complaint corrected onto another process", 8, map[string]int{"failed_check": 4})
+	qmstest.Must(w.svc.CorrectRecord(w.ctx, w.org.QualityManager, final.ID, final.Version, in, "Production after all: the fixture was set up wrongly.", nil, nil))(t)
+	check("complaint corrected back", 10, map[string]int{"failed_check": 4, "complaint": 2})
 	w.setToday(day(2026, 6, 10)) // 91 days later
 	job()
 	check("complaint older than 90 days", 8, map[string]int{"failed_check": 4})

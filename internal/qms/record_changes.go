@@ -777,6 +777,9 @@ func (s *Service) CorrectRecord(ctx context.Context, a Actor, id uuid.UUID, vers
 			WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, revID, n); err != nil {
 			return err
 		}
+		if err := s.recordCorrected(ctx, tx, a.OrgID, id, before.Content.ProcessID); err != nil {
+			return err
+		}
 		after, err := loadRecordForTrail(ctx, tx, a.OrgID, id)
 		if err != nil {
 			return err
