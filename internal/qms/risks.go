@@ -388,6 +388,57 @@ func (s *Service) UpdateRisk(ctx context.Context, a Actor, id uuid.UUID, version
 	return after, err
 }
 
+// SetRiskStatus retires a risk that no longer applies (the process changed, the threat is
+// gone) or reinstates a retired one, with the reason kept in the audit trail. A retired risk
+// leaves the register's default view and the heat map and is no longer re-scored; a
+// reinstated one is re-scored at once from what is happening on its process now.
+func (s *Service) SetRiskStatus(ctx context.Context, a Actor, id uuid.UUID, version int, status, reason string) (Risk, error) {
+	if err := a.Require(auth.PermManageRisks); err != nil {
+		return Risk{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	c := checks{}
+	if status != "active" && status != "retired" {
+		c.add("status", "Choose to retire the risk or to reinstate it.")
+	}
+	c.require("reason", reason, "Say why: the reason is kept in the audit trail.")
+	c.maxLen("reason", reason, 2000)
+	verr := c.err()
+	var after Risk
+	err := s.write(ctx, a, func(tx pgx.Tx) error {
+		before, err := getRisk(ctx, tx, a.OrgID, id, true)
+		if err != nil {
+			return err
+		}
+		if verr != nil {
+			return verr
+		}
+		if before.Version != version {
+			return staleEdit("risk")
+		}
+		if before.Status == status {
+			return conflict(before.Reference() + " is already " + status + ".")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE risks SET status = $3, version = version + 1, updated_at = $4
+			WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, status, s.now()); err != nil {
+			return err
+		}
+		verb := "Retired"
+		if status == "active" {
+			verb = "Reinstated"
+			if _, err := s.rescoreRisks(ctx, tx, a.OrgID, []uuid.UUID{id}, before.Reference()+" reinstated by "+a.Name); err != nil {
+				return err
+			}
+		}
+		if after, err = getRisk(ctx, tx, a.OrgID, id, false); err != nil {
+			return err
+		}
+		return record(ctx, tx, a, change{Action: "risk.status", EntityType: "risk", EntityID: id.String(),
+			Summary: verb + " " + after.Reference() + " " + after.Title + ": " + reason, Before: before, After: after})
+	})
+	return after, err
+}
+
 // RiskFilter narrows the register. Likelihood and Severity (both or neither) pick a heat-map
 // cell: the risks the heat map places there. After is the cursor of the page before.
 type RiskFilter struct {

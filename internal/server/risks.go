@@ -190,6 +190,44 @@ func (s *Server) showRisk(w http.ResponseWriter, r *http.Request) {
 		Chrome: s.chrome(r, d.Reference()+" "+d.Title, "risks"), Detail: d, CanEdit: a.Can(auth.PermManageRisks)}))
 }
 
+// setRiskStatus retires or reinstates a risk. A missing reason or a stale page answers with
+// the risk page again, the form open with what was typed.
+func (s *Server) setRiskStatus(w http.ResponseWriter, r *http.Request) {
+	ctx, a := r.Context(), actorFrom(r.Context())
+	id, ok := idParam(r, "riskID")
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	status, reason := r.PostForm.Get("status"), r.PostForm.Get("reason")
+	risk, err := s.svc.SetRiskStatus(ctx, a, id, version, status, reason)
+	if err != nil {
+		code, ok := formFailure(err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		d, derr := s.svc.RiskDetail(ctx, a, id)
+		if derr != nil {
+			s.fail(w, r, derr)
+			return
+		}
+		s.render(w, r, code, templates.RiskView(templates.RiskPage{
+			Chrome: s.chrome(r, d.Reference()+" "+d.Title, "risks"), Detail: d, CanEdit: a.Can(auth.PermManageRisks),
+			Status: templates.RiskStatusForm{Reason: reason, Errors: qms.FieldErrors(err), Alert: qms.ErrorMessage(err), Open: true}}))
+		return
+	}
+	msg := risk.Reference() + " was retired: it has left the register and the heat map."
+	if risk.Status == "active" {
+		msg = risk.Reference() + " was reinstated: exposure " + strconv.Itoa(risk.Exposure) + " (" + risk.ExposureBand + ")."
+	}
+	s.redirect(w, r, templates.Path(a.OrgSlug, "risks", risk.ID.String()), msg)
+}
+
 func currentRiskForm(d qms.RiskDetail) templates.RiskForm {
 	in := qms.RiskInputOf(d)
 	site := ""

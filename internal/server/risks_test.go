@@ -166,3 +166,60 @@ func TestRisks_RegisterFiltersAndHeatMapCellsAgree(t *testing.T) {
 	c.get("/o/acme/risks?band=purple").wantStatus(http.StatusNotFound)
 	c.get("/o/acme/risks?likelihood=9&severity=1").wantStatus(http.StatusNotFound)
 }
+
+// Retiring a risk needs a reason (422, the form kept open with what was typed), refuses a stale
+// page, takes the risk off the register's default view and the heat map, and stops its
+// re-scoring; reinstating it re-scores it from what is happening now.
+func TestRisks_RetireAndReinstateWithAReason(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	a := h.acme
+	production := acmeProcess(t, h, "Production")
+	qm := h.signedIn(a, auth.RoleQualityManager)
+	res := qm.post("/o/acme/risks", riskForm(production.ID, a.ProcessOwner.UserID)).wantStatus(http.StatusSeeOther)
+	riskPath := res.location
+	page := qm.get(riskPath).wantStatus(http.StatusOK)
+	version := page.attr(".risk-status input[name=version]", "value")
+
+	typed := url.Values{"status": {"retired"}, "version": {version}, "reason": {"   "}}
+	bad := qm.post(riskPath+"/status", typed).wantStatus(http.StatusUnprocessableEntity)
+	if !strings.Contains(bad.text(".risk-status"), "Say why") || bad.count("details.risk-status[open]") != 1 {
+		t.Errorf("no message next to the reason: %q", bad.text(".risk-status"))
+	}
+	long := strings.Repeat("x", 2001)
+	typed.Set("reason", long)
+	if kept := qm.post(riskPath+"/status", typed).wantStatus(http.StatusUnprocessableEntity); kept.text(".risk-status textarea[name=reason]") != long {
+		t.Error("the typed reason was not kept")
+	}
+	typed.Set("reason", "Line 3 was sold in October; the process no longer exists.")
+	typed.Set("version", "999")
+	qm.post(riskPath+"/status", typed).wantStatus(http.StatusConflict)
+	typed.Set("version", version)
+	h.signedIn(a, auth.RoleViewer).post(riskPath+"/status", typed).wantStatus(http.StatusForbidden)
+	qm.post(riskPath+"/status", typed).wantStatus(http.StatusSeeOther)
+
+	page = qm.get(riskPath).wantStatus(http.StatusOK)
+	if !strings.Contains(page.text(".toolbar"), "Retired") || page.count(".toolbar a[href$='/edit']") != 0 {
+		t.Errorf("retired risk page: %q", page.text(".toolbar"))
+	}
+	if list := qm.get("/o/acme/risks").wantStatus(http.StatusOK); list.count("table.risks tbody tr") != 0 {
+		t.Errorf("a retired risk is still in the register's default view")
+	}
+	if list := qm.get("/o/acme/risks?status=retired").wantStatus(http.StatusOK); list.count("table.risks tbody tr") != 1 {
+		t.Errorf("the retired risk is not listed under retired")
+	}
+	// A major NC on the process no longer moves it.
+	qmstest.Must(h.svc.RaiseFinding(ctx, a.QualityManager, qms.FindingInput{Classification: qms.MajorNC, Source: qms.SourceOther,
+		Statement: "Released uninspected", ClauseNumber: "8.6", ObjectiveEvidence: "DN-1", ProcessID: production.ID}))(t)
+	if page = qm.get(riskPath); !strings.Contains(page.text("#why-h"), "at 6?") {
+		t.Errorf("a retired risk was re-scored: %q", page.text("#why-h"))
+	}
+
+	// Reinstated, it is re-scored at once: 6 residual + 6 for the open major NC.
+	back := url.Values{"status": {"active"}, "version": {page.attr(".risk-status input[name=version]", "value")},
+		"reason": {"The line was not sold after all."}}
+	qm.post(riskPath+"/status", back).wantStatus(http.StatusSeeOther)
+	if page = qm.get(riskPath); !strings.Contains(page.text("#why-h"), "at 12?") || !strings.Contains(page.text(".exposure-history"), "reinstated") {
+		t.Errorf("after reinstating: %q / %q", page.text("#why-h"), page.text(".exposure-history"))
+	}
+}

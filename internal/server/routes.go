@@ -188,6 +188,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/risks/{riskID}", s.showRisk)
 			r.Get("/risks/{riskID}/edit", s.showEditRisk)
 			r.Post("/risks/{riskID}/edit", s.updateRisk)
+			r.Post("/risks/{riskID}/status", s.setRiskStatus)
 			r.Get("/settings/exposure-weights", s.showExposureWeights)
 			r.Post("/settings/exposure-weights", s.updateExposureWeights)
 			r.Get("/findings/recurring", s.showRecurringFindings)
