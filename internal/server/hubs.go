@@ -27,7 +27,14 @@ func (s *Server) processSections() []processSection {
 		s.processRecordsSection,
 		s.processAuditsSection,
 		s.processFindingsSection,
+		s.processRisksSection,
 	}
+}
+
+func (s *Server) processRisksSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
+	page, err := s.svc.Risks(ctx, a, qms.RiskFilter{ProcessID: p.ID, Limit: 20})
+	all := templates.WithQuery(templates.Path(a.OrgSlug, "risks"), url.Values{"process": {p.ID.String()}})
+	return templates.RisksSection(a.OrgSlug, page, all), err
 }
 
 func (s *Server) clauseSections() []clauseSection {

@@ -180,6 +180,10 @@ func TestRisks_RetireAndReinstateWithAReason(t *testing.T) {
 	riskPath := res.location
 	page := qm.get(riskPath).wantStatus(http.StatusOK)
 	version := page.attr(".risk-status input[name=version]", "value")
+	hub := "/o/acme/processes/" + production.ID.String()
+	if sec := qm.get(hub).wantStatus(http.StatusOK); !strings.Contains(sec.text("#risks-section"), "Nonconforming parts reach the customer") {
+		t.Errorf("the process page does not list its risk: %q", sec.text("#risks-section"))
+	}
 
 	typed := url.Values{"status": {"retired"}, "version": {version}, "reason": {"   "}}
 	bad := qm.post(riskPath+"/status", typed).wantStatus(http.StatusUnprocessableEntity)
@@ -204,6 +208,9 @@ func TestRisks_RetireAndReinstateWithAReason(t *testing.T) {
 	}
 	if list := qm.get("/o/acme/risks").wantStatus(http.StatusOK); list.count("table.risks tbody tr") != 0 {
 		t.Errorf("a retired risk is still in the register's default view")
+	}
+	if sec := qm.get(hub).wantStatus(http.StatusOK); strings.Contains(sec.text("#risks-section"), "Nonconforming parts") {
+		t.Error("the process page still lists the retired risk")
 	}
 	if list := qm.get("/o/acme/risks?status=retired").wantStatus(http.StatusOK); list.count("table.risks tbody tr") != 1 {
 		t.Errorf("the retired risk is not listed under retired")
