@@ -213,6 +213,9 @@ func TestSeed_RiskRegisterTellsTheYearsStory(t *testing.T) {
 	if len(page.Risks) < 15 {
 		t.Fatalf("the register has %d entries", len(page.Risks))
 	}
+	if retired := qmstest.Must(svc.Risks(ctx, a, qms.RiskFilter{Status: "retired", Limit: 200}))(t); len(retired.Risks) != 1 {
+		t.Errorf("%d retired risks, want the Bradford one", len(retired.Risks))
+	}
 	processes, opportunities, rose := map[string]bool{}, 0, 0
 	var ncRisk *qms.RiskDetail
 	for _, r := range page.Risks {

@@ -22,6 +22,14 @@ type demoRisk struct {
 	// linkFinding links, on the day it is raised, the finding of this process, clause and
 	// classification (from another process than the risk's).
 	linkFinding *findingKey
+	// retired, when set, is when and why the entry was retired during the year.
+	retired *retirement
+}
+
+type retirement struct {
+	month  time.Month
+	day    int
+	reason string
 }
 
 type findingKey struct {
@@ -90,6 +98,10 @@ var register2026 = []demoRisk{
 		cause: "Thread gauges not part of the first-off check.", consequence: "Wrong threads delivered (see CC-2026-014).",
 		il: 3, is: 3, rl: 2, rs: 2, controls: "First-off check with thread gauges since April.", treatment: "reduce",
 		documents: []string{"CNC lathe setting and first-off approval"}},
+	{kind: "risk", title: "Canal flooding of the Bradford Workshop", process: "Production", owner: tom,
+		cause: "Workshop floor below the towpath; two near-misses in winter storms.", consequence: "Machines and work in progress lost for weeks.",
+		il: 2, is: 4, rl: 2, rs: 3, controls: "Flood boards and sandbags; machines on plinths.", treatment: "accept",
+		retired: &retirement{time.March, 31, "Bradford's work moved to Leeds in the consolidation and the workshop has closed."}},
 }
 
 // risks seeds Northwind's risk register at the start of 2026 and replays the year's exposure:
@@ -152,6 +164,22 @@ func (s *seeder) risks(ctx context.Context) error {
 	findings, err := s.svc.Findings(ctx, priyaA, qms.FindingFilter{Limit: 200})
 	if err != nil {
 		return err
+	}
+	for _, r := range register2026 {
+		if r.retired == nil {
+			continue
+		}
+		riskID, reason := ids[r.title], r.retired.reason
+		events = append(events, event{at: d(r.retired.month, r.retired.day).Add(16 * time.Hour), processID: process[r.process].ID,
+			cause: r.title + " retired",
+			link: func() error {
+				dt, err := s.svc.RiskDetail(ctx, priyaA, riskID)
+				if err != nil {
+					return err
+				}
+				_, err = s.svc.SetRiskStatus(ctx, priyaA, riskID, dt.Version, "retired", reason)
+				return err
+			}})
 	}
 	for _, f := range findings.Findings {
 		f := f
