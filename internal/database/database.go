@@ -97,6 +97,39 @@ func run(ctx context.Context, pool *pgxpool.Pool, s Scope, readOnly bool, fn fun
 	return tx.Commit(ctx)
 }
 
+// ReadBatch runs the queries queued in b in one read-only transaction scoped to s, in a single
+// round trip: BEGIN, the scope, the queries and COMMIT travel as one pipeline, where Tx or
+// ReadTx with a batch inside takes three. Each query's callback (Query, QueryRow, Exec) runs as
+// its results arrive; the first error stops the rest and rolls back.
+//
+// Queries sent this way may keep their plans (plan_cache_mode auto, where the pool otherwise
+// plans every run afresh): write them without optional-filter catch-alls, so that the plan
+// PostgreSQL keeps for a query's shape suits all of its runs.
+func ReadBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+3)}
+	full.Queue("BEGIN READ ONLY")
+	full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
+	                   set_config('plan_cache_mode', 'auto', true)`,
+		uuidOrEmpty(s.TenantID), uuidOrEmpty(s.UserID))
+	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
+	full.Queue("COMMIT")
+	err = conn.SendBatch(ctx, full).Close()
+	if conn.Conn().PgConn().TxStatus() != 'I' {
+		// An error skipped the rest of the pipeline, COMMIT included: end the transaction here
+		// so the connection goes back to the pool clean (the pool drops it if this fails too).
+		_, rbErr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		if err == nil {
+			err = rbErr
+		}
+	}
+	return err
+}
+
 // PostgreSQL error codes the service layer turns into answers a person understands.
 const (
 	CodeUniqueViolation     = "23505"
