@@ -641,7 +641,12 @@ func queueFindings(b *pgx.Batch, org uuid.UUID, f FindingFilter, page *FindingPa
 		q.add("f.site_id = $%d", f.SiteID)
 	}
 	limit := f.Limit
-	b.Queue(findingSelect+q.where()+` ORDER BY f.year DESC, f.seq DESC LIMIT `+strconv.Itoa(limit+1), q.args...).
+	// The page is chosen from the findings alone and joined afterwards, so no plan joins the
+	// whole register before it limits.
+	const order = ` ORDER BY f.year DESC, f.seq DESC`
+	sql := strings.Replace(findingSelect, "FROM findings f", "FROM (SELECT * FROM findings f"+q.where()+order+
+		" LIMIT "+strconv.Itoa(limit+1)+") f", 1) + order
+	b.Queue(sql, q.args...).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			page.Findings, err = pgx.CollectRows(rows, pgx.RowToStructByName[Finding])
