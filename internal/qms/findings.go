@@ -573,7 +573,7 @@ func (s *Service) Findings(ctx context.Context, a Actor, f FindingFilter) (Findi
 	if err := queueFindings(b, a.OrgID, f, &page); err != nil {
 		return FindingPage{}, err
 	}
-	if err := s.readBatch(ctx, a, b); err != nil {
+	if err := s.readBatchKeepingPlans(ctx, a, b); err != nil {
 		return FindingPage{}, err
 	}
 	return page, nil
@@ -597,7 +597,7 @@ func (s *Service) FindingList(ctx context.Context, a Actor, f FindingFilter) (Fi
 	queueProcesses(b, a.OrgID, &l.Processes)
 	queueISOClauses(b, &l.Clauses)
 	queueSites(b, a.OrgID, &l.Sites)
-	if err := s.readBatch(ctx, a, b); err != nil {
+	if err := s.readBatchKeepingPlans(ctx, a, b); err != nil {
 		return FindingList{}, err
 	}
 	return l, nil
