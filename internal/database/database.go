@@ -97,6 +97,52 @@ func run(ctx context.Context, pool *pgxpool.Pool, s Scope, readOnly bool, fn fun
 	return tx.Commit(ctx)
 }
 
+// ReadBatch runs the queries queued in b in one read-only transaction scoped to s, in a single
+// round trip: BEGIN, the scope, the queries and COMMIT travel as one pipeline, where Tx or
+// ReadTx with a batch inside takes three. Each query's callback (Query, QueryRow, Exec) runs as
+// its results arrive; the first error stops the rest and rolls back. Like every transaction
+// of the pool, its statements are planned for each run's values.
+func ReadBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
+	return readBatch(ctx, pool, s, b, false)
+}
+
+// ReadBatchKeepingPlans is ReadBatch for queries whose plan suits every run of their shape
+// (plan_cache_mode auto: PostgreSQL may keep a generic plan and skip planning). Write such
+// queries without optional-filter catch-alls and so that the plan cannot join or sort a
+// whole table before it limits: a generic plan assumes a tenant holds an average share.
+func ReadBatchKeepingPlans(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
+	return readBatch(ctx, pool, s, b, true)
+}
+
+func readBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch, keepPlans bool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	planMode := "force_custom_plan"
+	if keepPlans {
+		planMode = "auto"
+	}
+	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+3)}
+	full.Queue("BEGIN READ ONLY")
+	full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
+	                   set_config('plan_cache_mode', $3, true)`,
+		uuidOrEmpty(s.TenantID), uuidOrEmpty(s.UserID), planMode)
+	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
+	full.Queue("COMMIT")
+	err = conn.SendBatch(ctx, full).Close()
+	if conn.Conn().PgConn().TxStatus() != 'I' {
+		// An error skipped the rest of the pipeline, COMMIT included: end the transaction here
+		// so the connection goes back to the pool clean (the pool drops it if this fails too).
+		_, rbErr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		if err == nil {
+			err = rbErr
+		}
+	}
+	return err
+}
+
 // PostgreSQL error codes the service layer turns into answers a person understands.
 const (
 	CodeUniqueViolation     = "23505"

@@ -324,3 +324,57 @@ func TestCheckServerRole_RefusesATableOwner(t *testing.T) {
 		t.Fatalf("a role owning a table was accepted: %v", err)
 	}
 }
+
+// TestReadBatch_ScopedReadOnlyAndClean: a batched read sees only its tenant, cannot write, and
+// leaves neither its tenant nor an open transaction on the pooled connection, even when a
+// query in the middle fails.
+func TestReadBatch_ScopedReadOnlyAndClean(t *testing.T) {
+	db := dbtest.New(t)
+	a, _ := seedTwoTenants(t, db)
+	ctx := context.Background()
+	b := &pgx.Batch{}
+	var seen []uuid.UUID
+	b.Queue(`SELECT tenant_id FROM sites`).Query(func(rows pgx.Rows) error {
+		var err error
+		seen, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	if err := database.ReadBatch(ctx, db.App, database.Scope{TenantID: a}, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != a {
+		t.Errorf("as tenant alpha, saw sites of %v", seen)
+	}
+
+	b = &pgx.Batch{}
+	b.Queue(`INSERT INTO sites (tenant_id, name) VALUES ($1, 'Written')`, a)
+	after := false
+	b.Queue(`SELECT 1`).QueryRow(func(pgx.Row) error { after = true; return nil })
+	err := database.ReadBatch(ctx, db.App, database.Scope{TenantID: a}, b)
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("writing in a read batch: got %v, want a read-only refusal", err)
+	}
+	if after {
+		t.Error("the query after the failed one ran")
+	}
+
+	// Every connection of the pool is idle and tenant-free afterwards.
+	conns := db.App.AcquireAllIdle(ctx)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for _, c := range conns {
+		if st := c.Conn().PgConn().TxStatus(); st != 'I' {
+			t.Errorf("a pooled connection is left in transaction state %q", st)
+		}
+		var n int
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM sites`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("the tenant leaked past its batch: saw %d sites", n)
+		}
+	}
+}

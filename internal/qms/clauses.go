@@ -182,13 +182,18 @@ func (c ISOClause) Depth() int { return strings.Count(c.Number, ".") }
 // ISOClauses lists the clauses of ISO 9001:2015, in clause order.
 func (s *Service) ISOClauses(ctx context.Context, a Actor) ([]ISOClause, error) {
 	var out []ISOClause
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT number, title FROM iso_clauses ORDER BY sort_key`)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
-		return err
-	})
+	b := &pgx.Batch{}
+	queueISOClauses(b, &out)
+	err := s.readBatchKeepingPlans(ctx, a, b)
 	return out, err
+}
+
+// queueISOClauses queues the ISO 9001 clauses in the standard's order into out.
+func queueISOClauses(b *pgx.Batch, out *[]ISOClause) {
+	b.Queue(`SELECT number, title FROM iso_clauses ORDER BY sort_key`).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
+			return err
+		})
 }

@@ -220,25 +220,64 @@ func (f *DocumentFilter) normalise() {
 // Documents lists the register with filters and keyset pagination by number. Every member
 // may read the register.
 func (s *Service) Documents(ctx context.Context, a Actor, f DocumentFilter) (DocumentPage, error) {
-	f.normalise()
 	var page DocumentPage
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		q, args := s.documentListQuery(a, f, f.Limit+1)
-		rows, err := tx.Query(ctx, q, args...)
+	b := &pgx.Batch{}
+	s.queueDocuments(b, a, f, &page)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return DocumentPage{}, err
+	}
+	return page, nil
+}
+
+// DocumentList is the documents page: one page of the register and its filter's choices.
+type DocumentList struct {
+	Page      DocumentPage
+	Types     []DocumentType
+	Processes []Process
+	Members   []Member
+}
+
+// DocumentList reads the documents page (Documents, DocumentTypes, Processes and Members) in
+// one round trip.
+func (s *Service) DocumentList(ctx context.Context, a Actor, f DocumentFilter) (DocumentList, error) {
+	var l DocumentList
+	b := &pgx.Batch{}
+	s.queueDocuments(b, a, f, &l.Page)
+	b.Queue(`SELECT `+documentTypeColumns+` FROM document_types WHERE tenant_id = $1 ORDER BY sort_order, name`, a.OrgID).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			l.Types, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentType])
+			return err
+		})
+	queueProcesses(b, a.OrgID, &l.Processes)
+	b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			l.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
+			return err
+		})
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return DocumentList{}, err
+	}
+	return l, nil
+}
+
+// queueDocuments queues the page of documents f selects into page.
+func (s *Service) queueDocuments(b *pgx.Batch, a Actor, f DocumentFilter, page *DocumentPage) {
+	f.normalise()
+	q, args := s.documentListQuery(a, f, f.Limit+1)
+	b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+		var err error
+		page.Documents, err = pgx.CollectRows(rows, pgx.RowToStructByName[Document])
 		if err != nil {
 			return err
 		}
-		page.Documents, err = pgx.CollectRows(rows, pgx.RowToStructByName[Document])
-		return err
+		if len(page.Documents) > f.Limit {
+			page.Documents = page.Documents[:f.Limit]
+			page.NextAfter = page.Documents[f.Limit-1].Number
+		}
+		return nil
 	})
-	if err != nil {
-		return DocumentPage{}, err
-	}
-	if len(page.Documents) > f.Limit {
-		page.Documents = page.Documents[:f.Limit]
-		page.NextAfter = page.Documents[f.Limit-1].Number
-	}
-	return page, nil
 }
 
 // ExportDocuments calls fn for every document matching f (ignoring its cursor and limit), in

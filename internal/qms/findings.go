@@ -577,47 +577,99 @@ type FindingPage struct {
 
 // Findings lists findings newest first, with keyset pagination on their number.
 func (s *Service) Findings(ctx context.Context, a Actor, f FindingFilter) (FindingPage, error) {
+	var page FindingPage
+	b := &pgx.Batch{}
+	if err := queueFindings(b, a.OrgID, f, &page); err != nil {
+		return FindingPage{}, err
+	}
+	if err := s.readBatchKeepingPlans(ctx, a, b); err != nil {
+		return FindingPage{}, err
+	}
+	return page, nil
+}
+
+// FindingList is the findings page: one page of the list and the choices its filter offers.
+type FindingList struct {
+	FindingPage
+	Processes []Process
+	Clauses   []ISOClause
+	Sites     []Site
+}
+
+// FindingList reads the findings page (Findings and its filter's choices) in one round trip.
+func (s *Service) FindingList(ctx context.Context, a Actor, f FindingFilter) (FindingList, error) {
+	var l FindingList
+	b := &pgx.Batch{}
+	if err := queueFindings(b, a.OrgID, f, &l.FindingPage); err != nil {
+		return FindingList{}, err
+	}
+	queueProcesses(b, a.OrgID, &l.Processes)
+	queueISOClauses(b, &l.Clauses)
+	queueSites(b, a.OrgID, &l.Sites)
+	if err := s.readBatchKeepingPlans(ctx, a, b); err != nil {
+		return FindingList{}, err
+	}
+	return l, nil
+}
+
+// queueFindings queues one page of the findings f selects into page. The WHERE clause holds
+// only the filters that are set, each with its own parameter, so that one plan fits every run
+// of the same shape: the number index walked backwards from the cursor.
+func queueFindings(b *pgx.Batch, org uuid.UUID, f FindingFilter, page *FindingPage) error {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	afterYear, afterSeq := 0, 0
+	var q sqlWhere
+	q.add("f.tenant_id = $%d", org)
 	if f.After != "" {
-		var ok bool
-		if afterYear, afterSeq, ok = parseFindingCursor(f.After); !ok {
-			return FindingPage{}, invalidField("after", "This page of findings does not exist.")
+		afterYear, afterSeq, ok := parseFindingCursor(f.After)
+		if !ok {
+			return invalidField("after", "This page of findings does not exist.")
 		}
+		q.add2("(f.year, f.seq) < ($%d, $%d)", afterYear, afterSeq)
 	}
-	var page FindingPage
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, findingSelect+`
-			 WHERE f.tenant_id = $1
-			   AND ($2 = '' OR f.classification = $2)
-			   AND ($3 = '' OR f.status = $3)
-			   AND ($4::uuid IS NULL OR f.process_id = $4)
-			   AND ($5 = '' OR f.clause_number = $5 OR f.clause_number LIKE $5 || '.%')
-			   AND ($6 = '' OR f.source = $6)
-			   AND ($7::uuid IS NULL OR f.audit_id = $7)
-			   AND ($8 = 0 OR (f.year, f.seq) < ($8, $9))
-			   AND ($11::uuid IS NULL OR f.site_id = $11)
-			 ORDER BY f.year DESC, f.seq DESC
-			 LIMIT $10`,
-			a.OrgID, f.Classification, f.Status, nilIfZero(f.ProcessID), f.Clause, f.Source, nilIfZero(f.AuditID),
-			afterYear, afterSeq, f.Limit+1, nilIfZero(f.SiteID))
-		if err != nil {
-			return err
-		}
-		page.Findings, err = pgx.CollectRows(rows, pgx.RowToStructByName[Finding])
-		return err
-	})
-	if err != nil {
-		return FindingPage{}, err
+	if f.Classification != "" {
+		q.add("f.classification = $%d", string(f.Classification))
 	}
-	if len(page.Findings) > f.Limit {
-		page.Findings = page.Findings[:f.Limit]
-		last := page.Findings[f.Limit-1]
-		page.Next = fmt.Sprintf("%d-%d", last.Year, last.Seq)
+	if f.Status != "" {
+		q.add("f.status = $%d", string(f.Status))
 	}
-	return page, nil
+	if f.ProcessID != uuid.Nil {
+		q.add("f.process_id = $%d", f.ProcessID)
+	}
+	if f.Clause != "" {
+		q.add("(f.clause_number = $%[1]d OR f.clause_number LIKE $%[1]d || '.%%')", f.Clause)
+	}
+	if f.Source != "" {
+		q.add("f.source = $%d", string(f.Source))
+	}
+	if f.AuditID != uuid.Nil {
+		q.add("f.audit_id = $%d", f.AuditID)
+	}
+	if f.SiteID != uuid.Nil {
+		q.add("f.site_id = $%d", f.SiteID)
+	}
+	limit := f.Limit
+	// The page is chosen from the findings alone and joined afterwards, so no plan joins the
+	// whole register before it limits.
+	const order = ` ORDER BY f.year DESC, f.seq DESC`
+	sql := strings.Replace(findingSelect, "FROM findings f", "FROM (SELECT * FROM findings f"+q.where()+order+
+		" LIMIT "+strconv.Itoa(limit+1)+") f", 1) + order
+	b.Queue(sql, q.args...).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			page.Findings, err = pgx.CollectRows(rows, pgx.RowToStructByName[Finding])
+			if err != nil {
+				return err
+			}
+			if len(page.Findings) > limit {
+				page.Findings = page.Findings[:limit]
+				last := page.Findings[limit-1]
+				page.Next = fmt.Sprintf("%d-%d", last.Year, last.Seq)
+			}
+			return nil
+		})
+	return nil
 }
 
 func parseFindingCursor(s string) (year, seq int, ok bool) {

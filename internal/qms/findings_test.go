@@ -101,10 +101,19 @@ func TestFindings_ListFiltersAndPagesByKeyset(t *testing.T) {
 		"clause and sub-clauses": {qms.FindingFilter{Clause: "8.5"}, 7},
 		"clause exactly":         {qms.FindingFilter{Clause: "7.1.5"}, 4},
 		"source":                 {qms.FindingFilter{Source: qms.SourceComplaint, Status: qms.FindingClosed}, 1},
+		"every filter at once": {qms.FindingFilter{Classification: qms.MinorNC, Status: qms.FindingOpen,
+			ProcessID: w.production.ID, Clause: "8.5", Source: qms.SourceComplaint}, 6},
 	} {
 		if got := len(list(c.f).Findings); got != c.want {
 			t.Errorf("filter by %s: %d findings, want %d", name, got, c.want)
 		}
+	}
+	// A filtered list pages too: the cursor's parameters follow the filters'.
+	minor := qms.FindingFilter{Classification: qms.MinorNC, Clause: "8.5", Limit: 4}
+	first := list(minor)
+	minor.After = first.Next
+	if second := list(minor); len(first.Findings) != 4 || len(second.Findings) != 3 || second.Next != "" {
+		t.Errorf("paging minor nonconformities: %d then %d findings", len(first.Findings), len(second.Findings))
 	}
 	if _, err := w.svc.Findings(w.ctx, w.org.Viewer, qms.FindingFilter{After: "nonsense"}); qms.ErrorKind(err) != qms.KindInvalid {
 		t.Errorf("a malformed cursor: got %v", err)

@@ -118,15 +118,18 @@ func (s *Service) OrganisationsOf(ctx context.Context, userID uuid.UUID) ([]MyOr
 // the same not-found answer as for an organisation that does not exist.
 func (s *Service) ActorFor(ctx context.Context, userID uuid.UUID, slug string) (Actor, error) {
 	var a Actor
-	err := database.ReadTx(ctx, s.pool, database.Scope{UserID: userID}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `
-			SELECT u.id, u.name, u.email, o.id, o.slug, o.name, m.role
-			  FROM organisations o
-			  JOIN memberships m ON m.tenant_id = o.id AND m.user_id = $2
-			  JOIN users u ON u.id = m.user_id
-			 WHERE o.slug = $1`, slug, userID).
-			Scan(&a.UserID, &a.Name, &a.Email, &a.OrgID, &a.OrgSlug, &a.OrgName, &a.Role)
-	})
+	// Every organisation page starts here, so it costs one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`
+		SELECT u.id, u.name, u.email, o.id, o.slug, o.name, m.role
+		  FROM organisations o
+		  JOIN memberships m ON m.tenant_id = o.id AND m.user_id = $2
+		  JOIN users u ON u.id = m.user_id
+		 WHERE o.slug = $1`, slug, userID).
+		QueryRow(func(row pgx.Row) error {
+			return row.Scan(&a.UserID, &a.Name, &a.Email, &a.OrgID, &a.OrgSlug, &a.OrgName, &a.Role)
+		})
+	err := database.ReadBatchKeepingPlans(ctx, s.pool, database.Scope{UserID: userID}, b)
 	return a, noRows(err, "Organisation")
 }
 

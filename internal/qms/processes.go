@@ -69,16 +69,22 @@ const processSelect = `
 // Processes lists the organisation's processes by name, archived ones last.
 func (s *Service) Processes(ctx context.Context, a Actor) ([]Process, error) {
 	var out []Process
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, processSelect+` WHERE p.tenant_id = $1
-			ORDER BY p.archived_at IS NOT NULL, lower(p.name)`, a.OrgID)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
-		return err
-	})
+	b := &pgx.Batch{}
+	queueProcesses(b, a.OrgID, &out)
+	err := s.readBatchKeepingPlans(ctx, a, b)
 	return out, err
+}
+
+// queueProcesses queues the organisation's processes by name, archived ones last, into out:
+// the choice list of the pages that filter or file by process.
+func queueProcesses(b *pgx.Batch, org uuid.UUID, out *[]Process) {
+	b.Queue(processSelect+` WHERE p.tenant_id = $1
+		ORDER BY p.archived_at IS NOT NULL, lower(p.name)`, org).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+			return err
+		})
 }
 
 // Process loads one process.

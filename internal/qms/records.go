@@ -541,29 +541,36 @@ func parseCursor(s string) (time.Time, int, bool) {
 }
 
 func listRecords(ctx context.Context, tx pgx.Tx, org uuid.UUID, f RecordFilter) (RecordPage, error) {
+	var page RecordPage
+	b := &pgx.Batch{}
+	queueRecords(b, org, f, &page)
+	err := tx.SendBatch(ctx, b).Close()
+	return page, err
+}
+
+// queueRecords queues the page of records f selects into page.
+func queueRecords(b *pgx.Batch, org uuid.UUID, f RecordFilter, page *RecordPage) {
 	if f.Limit <= 0 || f.Limit > maxPageSize {
 		f.Limit = defaultPageSize
 	}
 	q, args := recordsQuery(org, f, f.Limit+1)
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return RecordPage{}, err
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordRow])
-	if err != nil {
-		return RecordPage{}, err
-	}
-	page := RecordPage{Rows: list}
-	if len(list) > f.Limit {
-		page.Rows = list[:f.Limit]
-		last := page.Rows[f.Limit-1]
-		day := last.EventDate
-		if f.pastRetention != nil {
-			day = last.KeepUntil
+	b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordRow])
+		if err != nil {
+			return err
 		}
-		page.Next = cursorOf(day, last.Ref)
-	}
-	return page, nil
+		*page = RecordPage{Rows: list}
+		if len(list) > f.Limit {
+			page.Rows = list[:f.Limit]
+			last := page.Rows[f.Limit-1]
+			day := last.EventDate
+			if f.pastRetention != nil {
+				day = last.KeepUntil
+			}
+			page.Next = cursorOf(day, last.Ref)
+		}
+		return nil
+	})
 }
 
 // Records lists the organisation's records (not those disposed of), newest event first,
@@ -571,12 +578,27 @@ func listRecords(ctx context.Context, tx pgx.Tx, org uuid.UUID, f RecordFilter) 
 func (s *Service) Records(ctx context.Context, a Actor, f RecordFilter) (RecordPage, error) {
 	f.pastRetention = nil
 	var page RecordPage
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		var err error
-		page, err = listRecords(ctx, tx, a.OrgID, f)
-		return err
-	})
+	b := &pgx.Batch{}
+	queueRecords(b, a.OrgID, f, &page)
+	err := s.readBatch(ctx, a, b)
 	return page, err
+}
+
+// RecordList is the records page: one page of the list and what its filter offers.
+type RecordList struct {
+	Page    RecordPage
+	Choices RecordChoices
+}
+
+// RecordList reads the records page (Records and RecordChoices) in one round trip.
+func (s *Service) RecordList(ctx context.Context, a Actor, f RecordFilter) (RecordList, error) {
+	f.pastRetention = nil
+	var l RecordList
+	b := &pgx.Batch{}
+	queueRecords(b, a.OrgID, f, &l.Page)
+	queueRecordChoices(b, a.OrgID, &l.Choices)
+	err := s.readBatch(ctx, a, b)
+	return l, err
 }
 
 // ExportRecords streams every record matching f (ignoring its paging) to fn, in list order,
@@ -625,39 +647,31 @@ const supplierChoiceSelect = `
 // RecordChoices loads the choices in one round trip.
 func (s *Service) RecordChoices(ctx context.Context, a Actor) (RecordChoices, error) {
 	var out RecordChoices
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, a.OrgID).
-			Query(func(rows pgx.Rows) error {
-				var err error
-				out.Types, err = pgx.CollectRows(rows, pgx.RowToStructByName[RecordType])
-				return err
-			})
-		b.Queue(processSelect+` WHERE p.tenant_id = $1 ORDER BY p.archived_at IS NOT NULL, lower(p.name)`, a.OrgID).
-			Query(func(rows pgx.Rows) error {
-				var err error
-				out.Processes, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
-				return err
-			})
-		b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, a.OrgID).
-			Query(func(rows pgx.Rows) error {
-				var err error
-				out.Sites, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
-				return err
-			})
-		b.Queue(supplierChoiceSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, a.OrgID).
-			Query(func(rows pgx.Rows) error {
-				var err error
-				out.Suppliers, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])
-				return err
-			})
-		b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID).
-			Query(func(rows pgx.Rows) error {
-				var err error
-				out.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
-				return err
-			})
-		return tx.SendBatch(ctx, b).Close()
-	})
+	b := &pgx.Batch{}
+	queueRecordChoices(b, a.OrgID, &out)
+	err := s.readBatch(ctx, a, b)
 	return out, err
+}
+
+func queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) {
+	b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, org).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			out.Types, err = pgx.CollectRows(rows, pgx.RowToStructByName[RecordType])
+			return err
+		})
+	queueProcesses(b, org, &out.Processes)
+	queueSites(b, org, &out.Sites)
+	b.Queue(supplierChoiceSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, org).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			out.Suppliers, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])
+			return err
+		})
+	b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, org).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			out.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
+			return err
+		})
 }

@@ -177,8 +177,9 @@ func TestReviewInputs_ComputedFromDataWithChangesSinceTheLastReview(t *testing.T
 	f.now = time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
 	f.complaint(t, "Wrong thread pitch", "2026-10-01")
 	f.nc(t, "Thread gauge not calibrated.", qms.MinorNC)
-	nc1 = qmstest.Must(f.svc.RecordCorrection(ctx, f.org.QualityManager, nc1.ID, nc1.Version, "Burrs removed from the batch; deburring added to the checklist."))(t)
-	nc1 = qmstest.Must(f.svc.DecideCAPA(ctx, f.org.QualityManager, nc1.ID, nc1.Version, qms.CAPANotRequired, "A single slip, corrected at once."))(t)
+	// A minor nonconformity closes once corrected and decided on (no CAPA needed here).
+	nc1 = qmstest.Must(f.svc.RecordCorrection(ctx, f.org.QualityManager, nc1.ID, nc1.Version, "Parts re-inspected."))(t)
+	nc1 = qmstest.Must(f.svc.DecideCAPA(ctx, f.org.QualityManager, nc1.ID, nc1.Version, qms.CAPANotRequired, "One-off slip, caught at inspection."))(t)
 	qmstest.Must(f.svc.CloseFinding(ctx, f.org.QualityManager, nc1.ID, nc1.Version, "Checklist updated and briefed."))(t)
 	qmstest.Must(f.svc.CompleteReviewAction(ctx, f.org.ProcessOwner, mr1.ID, done.ID, done.Version, "Checklist rev. 4 issued."))(t)
 	var capaID uuid.UUID

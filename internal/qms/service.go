@@ -148,3 +148,15 @@ func (s *Service) write(ctx context.Context, a Actor, fn func(pgx.Tx) error) err
 func (s *Service) read(ctx context.Context, a Actor, fn func(pgx.Tx) error) error {
 	return database.ReadTx(ctx, s.pool, a.scope(), fn)
 }
+
+// readBatch runs the queries queued in b in one read-only transaction in the actor's
+// organisation, in one round trip: a page's read use case queues all its queries.
+func (s *Service) readBatch(ctx context.Context, a Actor, b *pgx.Batch) error {
+	return database.ReadBatch(ctx, s.pool, a.scope(), b)
+}
+
+// readBatchKeepingPlans is readBatch for queries written so that a kept (generic) plan suits
+// every run (see database.ReadBatchKeepingPlans).
+func (s *Service) readBatchKeepingPlans(ctx context.Context, a Actor, b *pgx.Batch) error {
+	return database.ReadBatchKeepingPlans(ctx, s.pool, a.scope(), b)
+}

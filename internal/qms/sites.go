@@ -48,16 +48,21 @@ const siteColumns = `id, name, code, address, archived_at, version, updated_at`
 // Sites lists the organisation's sites by name, archived ones last.
 func (s *Service) Sites(ctx context.Context, a Actor) ([]Site, error) {
 	var out []Site
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1
-			ORDER BY archived_at IS NOT NULL, lower(name)`, a.OrgID)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
-		return err
-	})
+	b := &pgx.Batch{}
+	queueSites(b, a.OrgID, &out)
+	err := s.readBatchKeepingPlans(ctx, a, b)
 	return out, err
+}
+
+// queueSites queues the organisation's sites by name, archived ones last, into out.
+func queueSites(b *pgx.Batch, org uuid.UUID, out *[]Site) {
+	b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1
+		ORDER BY archived_at IS NOT NULL, lower(name)`, org).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
+			return err
+		})
 }
 
 // Site loads one site.

@@ -37,26 +37,12 @@ func documentFilter(r *http.Request) (qms.DocumentFilter, templates.DocumentFilt
 func (s *Server) showDocuments(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
 	f, form := documentFilter(r)
-	page, err := s.svc.Documents(r.Context(), a, f)
+	list, err := s.svc.DocumentList(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	types, err := s.svc.DocumentTypes(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	processes, err := s.svc.Processes(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	members, err := s.svc.Members(r.Context(), a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	page, types, processes, members := list.Page, list.Types, list.Processes, list.Members
 	heading := "Documents"
 	switch {
 	case form.ReviewDue:

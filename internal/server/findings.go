@@ -18,7 +18,7 @@ func (s *Server) showFindings(w http.ResponseWriter, r *http.Request) {
 		Classification: q.Get("classification"), Status: q.Get("status"), ProcessID: q.Get("process"),
 		Clause: q.Get("clause"), Source: q.Get("source"), SiteID: q.Get("site"),
 	}
-	page, err := s.svc.Findings(ctx, a, qms.FindingFilter{
+	page, err := s.svc.FindingList(ctx, a, qms.FindingFilter{
 		Classification: qms.Classification(ff.Classification), Status: qms.FindingStatus(ff.Status),
 		ProcessID: formID(ff.ProcessID), Clause: ff.Clause, Source: qms.FindingSource(ff.Source), After: q.Get("after"),
 		SiteID: formID(ff.SiteID),
@@ -31,23 +31,8 @@ func (s *Server) showFindings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	processes, err := s.svc.Processes(ctx, a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	clauses, err := s.svc.ISOClauses(ctx, a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sites, err := s.svc.Sites(ctx, a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	p := templates.FindingsPage{Chrome: s.chrome(r, "Findings", "findings"), Filter: ff, Findings: page.Findings,
-		Processes: processes, Clauses: clauses, Sites: sites}
+		Processes: page.Processes, Clauses: page.Clauses, Sites: page.Sites}
 	if page.Next != "" {
 		next := url.Values{}
 		for k, v := range q {

@@ -176,9 +176,12 @@ func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 
 // loadSession loads the session (scs) and marks the request as having one.
 func (s *Server) loadSession(next http.Handler) http.Handler {
-	return s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keySessionLoaded, true)))
 	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionLoadedKey{}, &sessionLoaded{})))
+	})
 }
 
 const (

@@ -86,12 +86,7 @@ func clauseNumber(s string) bool {
 func (s *Server) showRecords(w http.ResponseWriter, r *http.Request) {
 	a := actorFrom(r.Context())
 	form, f := recordFilterFrom(r.URL.Query())
-	page, err := s.svc.Records(r.Context(), a, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	choices, err := s.svc.RecordChoices(r.Context(), a)
+	list, err := s.svc.RecordList(r.Context(), a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -101,7 +96,7 @@ func (s *Server) showRecords(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(w, r, status, templates.RecordsView(templates.RecordsPage{
-		Chrome: s.chrome(r, "Records", "records"), Filter: form, Page: page, Choices: choices,
+		Chrome: s.chrome(r, "Records", "records"), Filter: form, Page: list.Page, Choices: list.Choices,
 	}))
 }
 

@@ -2,9 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
+	"reflect"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -36,4 +40,53 @@ func (s sessionStore) Commit(token string, b []byte, expiry time.Time) error {
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry`,
 		token, b, expiry, sessionTouchInterval.Seconds())
 	return err
+}
+
+// sessionLoaded is what FindCtx read for this request, so that CommitCtx can tell without a
+// round trip that the session is as stored. loadSession puts an empty one in the context.
+type sessionLoaded struct {
+	token  string
+	data   []byte
+	expiry time.Time
+}
+
+type sessionLoadedKey struct{}
+
+// FindCtx reads the session like the PostgreSQL store, and notes what it read for CommitCtx.
+func (s sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	var (
+		b      []byte
+		expiry time.Time
+	)
+	err := s.pool.QueryRow(ctx, `SELECT data, expiry FROM sessions WHERE token = $1 AND current_timestamp < expiry`, token).
+		Scan(&b, &expiry)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if seen, ok := ctx.Value(sessionLoadedKey{}).(*sessionLoaded); ok {
+		*seen = sessionLoaded{token: token, data: b, expiry: expiry}
+	}
+	return b, true, nil
+}
+
+// CommitCtx skips the database when this request read the session and it is unchanged with
+// its stored expiry less than sessionTouchInterval behind: a page view then costs one round
+// trip for its session, not two. Encoded sessions are compared decoded, because the encoding
+// of the values map follows map order.
+func (s sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	if seen, ok := ctx.Value(sessionLoadedKey{}).(*sessionLoaded); ok && seen.token == token &&
+		expiry.Sub(seen.expiry) < sessionTouchInterval && sameSession(seen.data, b) {
+		return nil
+	}
+	return s.Commit(token, b, expiry)
+}
+
+func sameSession(a, b []byte) bool {
+	var codec scs.GobCodec
+	da, va, errA := codec.Decode(a)
+	db, vb, errB := codec.Decode(b)
+	return errA == nil && errB == nil && da.Equal(db) && reflect.DeepEqual(va, vb)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // A page view that changes nothing in the session does not rewrite its row; a change of data,
@@ -45,5 +48,54 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	commit("b", later)
 	if _, _, expiry := rowVersion(); !expiry.Equal(later) {
 		t.Errorf("expiry %v, want it moved on to %v", expiry, later)
+	}
+}
+
+// TestUnchangedSessionCommitsWithoutTheDatabase: after a request read its session, committing
+// it unchanged (values in any order) within the touch interval needs no database; a change,
+// or an expiry due to move on, goes to the database.
+func TestUnchangedSessionCommitsWithoutTheDatabase(t *testing.T) {
+	h := newHarness(t, Config{})
+	st := sessionStore{h.server.store, h.svc.Pool()}
+	var codec scs.GobCodec
+	deadline := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	values := map[string]any{"user_id": "u-1", "a": 1, "b": true, "c": "x"}
+	data, err := codec.Encode(deadline, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiry := time.Now().Add(30 * time.Minute).UTC()
+	if err := st.Commit("tok", data, expiry); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.WithValue(context.Background(), sessionLoadedKey{}, &sessionLoaded{})
+	if _, found, err := st.FindCtx(ctx, "tok"); err != nil || !found {
+		t.Fatalf("finding the session: %v, %v", found, err)
+	}
+	// A store whose pool is closed fails whenever it goes to the database.
+	closed, err := pgxpool.New(context.Background(), h.svc.Pool().Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	offline := sessionStore{h.server.store, closed}
+	for range 5 { // the map's encoding differs from run to run
+		again, err := codec.Encode(deadline, values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := offline.CommitCtx(ctx, "tok", again, expiry.Add(10*time.Second)); err != nil {
+			t.Fatalf("an unchanged session went to the database: %v", err)
+		}
+	}
+	changed, _ := codec.Encode(deadline, map[string]any{"user_id": "u-1", "flash": "Saved."})
+	if err := offline.CommitCtx(ctx, "tok", changed, expiry); err == nil {
+		t.Error("a changed session was not stored")
+	}
+	if err := offline.CommitCtx(ctx, "tok", data, expiry.Add(sessionTouchInterval+time.Second)); err == nil {
+		t.Error("an expiry due to move on was not stored")
+	}
+	if err := offline.CommitCtx(context.Background(), "tok", data, expiry); err == nil {
+		t.Error("a session no request read was not stored")
 	}
 }
