@@ -156,8 +156,10 @@ type Finding struct {
 	ClosedByName      string         `db:"closed_by_name" json:"closed_by,omitempty"`
 	ClosureNote       string         `db:"closure_note" json:"closure_note"`
 	Version           int            `db:"version" json:"version"`
-	Year              int            `db:"year" json:"-"`
-	Seq               int            `db:"seq" json:"-"`
+	// Recurring: it repeats an earlier nonconformity of the last twelve months (see recurrence.go).
+	Recurring bool `db:"recurring" json:"recurring"`
+	Year      int  `db:"year" json:"-"`
+	Seq       int  `db:"seq" json:"-"`
 
 	Evidence []EvidenceLink `db:"-" json:"evidence"`
 }
@@ -183,7 +185,7 @@ const findingSelect = `
 	       f.requirement, f.objective_evidence, f.process_id, p.name AS process_name, f.site_id,
 	       coalesce(s.name, '') AS site_name, f.audit_id, coalesce(au.reference, '') AS audit_reference,
 	       f.checklist_item_id, f.raised_by, ru.name AS raised_by_name, f.raised_at, f.status, f.closed_at,
-	       coalesce(cu.name, '') AS closed_by_name, f.closure_note, f.version, f.year, f.seq
+	       coalesce(cu.name, '') AS closed_by_name, f.closure_note, f.version, f.year, f.seq, f.recurring
 	  FROM findings f
 	  JOIN processes p ON p.tenant_id = f.tenant_id AND p.id = f.process_id
 	  JOIN users ru ON ru.id = f.raised_by

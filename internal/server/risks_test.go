@@ -108,8 +108,18 @@ func TestRisks_FormsAnswer422PerFieldAndKeepTheInput(t *testing.T) {
 		t.Errorf("after the weight change: %q", page.text("#why-h"))
 	}
 	// The recurring list.
-	qmstest.Must(h.svc.RaiseFinding(ctx, a.QualityManager, qms.FindingInput{Classification: qms.MinorNC, Source: qms.SourceOther,
+	again := qmstest.Must(h.svc.RaiseFinding(ctx, a.QualityManager, qms.FindingInput{Classification: qms.MinorNC, Source: qms.SourceOther,
 		Statement: "Again", ClauseNumber: "8.6", ObjectiveEvidence: "DN-2", ProcessID: production.ID}))(t)
+	// The finding says it recurs, on its page and in the list; the first one does not.
+	if fp := v.get("/o/acme/findings/" + again.ID.String()).wantStatus(http.StatusOK); !strings.Contains(fp.text(".eyebrow"), "Recurring") {
+		t.Errorf("the recurring finding's page: %q", fp.text(".eyebrow"))
+	}
+	if fp := v.get("/o/acme/findings/" + f.ID.String()).wantStatus(http.StatusOK); strings.Contains(fp.text(".eyebrow"), "Recurring") {
+		t.Errorf("the first finding is marked recurring: %q", fp.text(".eyebrow"))
+	}
+	if list := v.get("/o/acme/findings").wantStatus(http.StatusOK); list.count("table.findings .recurring-badge") != 1 {
+		t.Errorf("%d recurring badges in the findings list", list.count("table.findings .recurring-badge"))
+	}
 	if rec := v.get("/o/acme/findings/recurring").wantStatus(http.StatusOK); rec.count("table.recurring tbody tr") != 1 || !strings.Contains(rec.body, f.Reference) {
 		t.Errorf("recurring list: %s", clip(rec.text("main")))
 	}
