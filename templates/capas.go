@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"github.com/a-h/templ"
 	"net/url"
 	"time"
 
@@ -27,6 +28,10 @@ type CAPAsPage struct {
 	Processes    []qms.Process
 	Sites        []qms.Site
 	Members      []qms.Member
+	// Next continues the list after this page ("" on the last); Continued says this is not
+	// the first page.
+	Next      templ.SafeURL
+	Continued bool
 }
 
 // CAPAForm is the new-CAPA form as typed.

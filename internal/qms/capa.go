@@ -3,6 +3,7 @@ package qms
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -450,7 +451,35 @@ type CAPAFilter struct {
 	Overdue       bool
 	ActionOwnerID uuid.UUID
 	VerifierID    uuid.UUID
+	// After is the cursor of the page before (CAPACursor of its last row); Limit the page
+	// size (50 when unset, at most 200).
+	After string
+	Limit int
 }
+
+// CAPACursor is where the list continues after c, in its order: open CAPAs oldest first,
+// then closed ones newest first, then by reference.
+func CAPACursor(c CAPA) string {
+	closed, key := "0", c.OpenedAt.UnixMicro()
+	if c.Status == CAPAClosed && c.ClosedAt != nil {
+		closed, key = "1", -c.ClosedAt.UnixMicro()
+	}
+	return closed + "." + strconv.FormatInt(key, 10) + "." + c.Reference
+}
+
+func parseCAPACursor(s string) (closed bool, key int64, ref string, ok bool) {
+	parts := strings.SplitN(s, ".", 3)
+	if len(parts) != 3 || (parts[0] != "0" && parts[0] != "1") || parts[2] == "" {
+		return false, 0, "", false
+	}
+	key, err := strconv.ParseInt(parts[1], 10, 64)
+	return parts[0] == "1", key, parts[2], err == nil
+}
+
+// capaOrderKeySQL orders open CAPAs oldest first and closed ones newest first, in
+// microseconds so that CAPACursor can say exactly where a page ended.
+const capaOrderKeySQL = `CASE WHEN c.status = 'closed' THEN -(extract(epoch FROM c.closed_at) * 1000000)::bigint
+	ELSE (extract(epoch FROM c.opened_at) * 1000000)::bigint END`
 
 // CAPAs lists CAPAs, oldest open first then the closed, newest first. Every member may read
 // them.
@@ -469,6 +498,13 @@ func (s *Service) CAPAs(ctx context.Context, a Actor, f CAPAFilter) ([]CAPA, err
 	if f.Status != "" && !f.Status.Valid() {
 		return nil, invalidField("status", "Choose a status.")
 	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	afterClosed, afterKey, afterRef, hasAfter := parseCAPACursor(f.After)
+	if f.After != "" && !hasAfter {
+		return nil, invalidField("after", "That page of the list does not exist.")
+	}
 	var out []CAPA
 	err := s.read(ctx, a, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, capaSelect+`
@@ -486,11 +522,12 @@ func (s *Service) CAPAs(ctx context.Context, a Actor, f CAPAFilter) ([]CAPA, err
 			        WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.owner_id = $11
 			          AND (NOT $10 OR x.due_date < $2::date))))
 			   AND ($12::uuid IS NULL OR c.verifier_id = $12)
-			 ORDER BY c.status = 'closed', CASE WHEN c.status = 'closed' THEN -extract(epoch FROM c.closed_at) ELSE 0 END,
-			          c.opened_at, c.reference
-			 LIMIT 1000`,
+			   AND (NOT $13 OR (c.status = 'closed', `+capaOrderKeySQL+`, c.reference) > ($14::boolean, $15::bigint, $16::text))
+			 ORDER BY c.status = 'closed', `+capaOrderKeySQL+`, c.reference
+			 LIMIT $17`,
 			a.OrgID, s.today(), string(f.Status), nilIfZero(f.ProcessID), nilIfZero(f.SiteID), nilIfZero(f.OwnerID),
-			string(f.Category), minDays, maxDays, f.Overdue, nilIfZero(f.ActionOwnerID), nilIfZero(f.VerifierID))
+			string(f.Category), minDays, maxDays, f.Overdue, nilIfZero(f.ActionOwnerID), nilIfZero(f.VerifierID),
+			hasAfter, afterClosed, afterKey, afterRef, f.Limit)
 		if err != nil {
 			return err
 		}

@@ -413,3 +413,48 @@ func TestRecurrence_SameProcessAndRootCauseCategory(t *testing.T) {
 		t.Errorf("why %s recurs: %+v", same.Reference, e)
 	}
 }
+
+// The CAPA list pages by cursor: page after page gives the whole list in its order (open
+// ones oldest first, then the closed newest first), without gaps or repeats.
+func TestCAPA_ListPagesWithoutGapsOrRepeats(t *testing.T) {
+	w := newAuditWorld(t)
+	closeOne := func(c qms.CAPA) {
+		t.Helper()
+		w.complete(t, c, w.action(t, c, w.org.ProcessOwner, "2026-12-31"), w.org.ProcessOwner)
+		if _, err := w.check(c, w.org.QualityManager, "effective", qmstest.Password); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 7; i++ {
+		w.setToday(day(2026, 3, 2+i))
+		c := w.capaFor(t)
+		if i%3 == 0 {
+			closeOne(c)
+		}
+	}
+	all := qmstest.Must(w.svc.CAPAs(w.ctx, w.org.Viewer, qms.CAPAFilter{Limit: 200}))(t)
+	if len(all) != 7 || all[0].Status == qms.CAPAClosed || all[len(all)-1].Status != qms.CAPAClosed {
+		t.Fatalf("whole list: %d, open first then closed", len(all))
+	}
+	var paged []qms.CAPA
+	after := ""
+	for pages := 0; pages < 10; pages++ {
+		page := qmstest.Must(w.svc.CAPAs(w.ctx, w.org.Viewer, qms.CAPAFilter{Limit: 2, After: after}))(t)
+		paged = append(paged, page...)
+		if len(page) < 2 {
+			break
+		}
+		after = qms.CAPACursor(page[len(page)-1])
+	}
+	if len(paged) != len(all) {
+		t.Fatalf("paged %d CAPAs, the list has %d", len(paged), len(all))
+	}
+	for i := range all {
+		if paged[i].ID != all[i].ID {
+			t.Fatalf("row %d: paged %s, listed %s", i, paged[i].Reference, all[i].Reference)
+		}
+	}
+	if _, err := w.svc.CAPAs(w.ctx, w.org.Viewer, qms.CAPAFilter{After: "nonsense"}); qms.ErrorKind(err) != qms.KindInvalid {
+		t.Errorf("a made-up cursor: %v", err)
+	}
+}

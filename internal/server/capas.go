@@ -12,6 +12,9 @@ import (
 	"github.com/plumbline/plumbline/templates"
 )
 
+// capaPageSize is how many CAPAs one page of the list shows.
+const capaPageSize = 50
+
 func (s *Server) showCAPAs(w http.ResponseWriter, r *http.Request) {
 	ctx, a := r.Context(), actorFrom(r.Context())
 	q := r.URL.Query()
@@ -24,6 +27,7 @@ func (s *Server) showCAPAs(w http.ResponseWriter, r *http.Request) {
 		Status: qms.CAPAStatus(f.Status), ProcessID: formID(f.ProcessID), SiteID: formID(f.SiteID), OwnerID: formID(f.OwnerID),
 		Category: qms.RootCauseCategory(f.Category), Age: f.Age, Overdue: f.Overdue,
 		ActionOwnerID: formID(f.ActionOwnerID), VerifierID: formID(f.VerifierID),
+		After: q.Get("after"), Limit: capaPageSize,
 	})
 	if qms.ErrorKind(err) == qms.KindInvalid {
 		s.notFound(w, r) // a filter no page of ours links to
@@ -34,6 +38,12 @@ func (s *Server) showCAPAs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := templates.CAPAsPage{Chrome: s.chrome(r, "Corrective actions", "capas"), Filter: f, CAPAs: capas, Today: s.svc.Today()}
+	if len(capas) == capaPageSize {
+		next := r.URL.Query()
+		next.Set("after", qms.CAPACursor(capas[len(capas)-1]))
+		p.Next = templates.WithQuery(templates.Path(a.OrgSlug, "capas"), next)
+	}
+	p.Continued = q.Get("after") != ""
 	if owner := formID(f.ActionOwnerID); owner != uuid.Nil {
 		if p.OwnerActions, err = s.svc.CAPAActionsOf(ctx, a, owner, f.Overdue); err != nil {
 			s.fail(w, r, err)
