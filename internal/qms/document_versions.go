@@ -701,23 +701,7 @@ const SchedulerName = "Plumbline scheduler"
 // from several servers at once: each document is locked before its version is looked at
 // again, and the transition is conditional on the version still waiting.
 func (s *Service) MakeDueVersionsEffective(ctx context.Context) (int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, created_at FROM organisations ORDER BY created_at`)
-	if err != nil {
-		return 0, err
-	}
-	orgs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Organisation])
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, org := range orgs {
-		n, err := s.makeDueVersionsEffectiveIn(ctx, org)
-		total += n
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	return s.inEveryOrganisation(ctx, s.makeDueVersionsEffectiveIn)
 }
 
 func (s *Service) makeDueVersionsEffectiveIn(ctx context.Context, org Organisation) (int, error) {

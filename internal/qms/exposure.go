@@ -393,37 +393,43 @@ func becauseOf(cause string, reasons []ExposureReason) string {
 // recordFinalised re-scores the risks of a complaint's or incident's process when the record
 // becomes final evidence (drafts do not count).
 func (s *Service) recordFinalised(ctx context.Context, tx pgx.Tx, org, recordID uuid.UUID) error {
-	var kind string
-	var ref int
-	var processID *uuid.UUID
-	if err := tx.QueryRow(ctx, `SELECT r.kind, r.ref, v.process_id FROM records r
-		JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id
-		WHERE r.tenant_id = $1 AND r.id = $2`, org, recordID).Scan(&kind, &ref, &processID); err != nil {
+	signal, err := recordSignalOf(ctx, tx, org, recordID)
+	if err != nil || !signal.counts() || signal.processID == nil {
 		return err
 	}
-	if (kind != "complaint" && kind != "incident") || processID == nil {
-		return nil
-	}
-	return s.rescoreExposure(ctx, tx, org, []uuid.UUID{*processID}, "Record "+RecordNumber(ref)+" ("+kind+") finalised")
+	return s.rescoreExposure(ctx, tx, org, []uuid.UUID{*signal.processID}, signal.label()+" finalised")
+}
+
+// recordSignal is what exposure needs of a record: its kind (only complaints and incidents
+// count), its number and the process its current revision is on.
+type recordSignal struct {
+	kind      string
+	ref       int
+	processID *uuid.UUID
+}
+
+func (r recordSignal) counts() bool { return r.kind == "complaint" || r.kind == "incident" }
+
+func (r recordSignal) label() string { return "Record " + RecordNumber(r.ref) + " (" + r.kind + ")" }
+
+func recordSignalOf(ctx context.Context, tx pgx.Tx, org, recordID uuid.UUID) (recordSignal, error) {
+	var r recordSignal
+	err := tx.QueryRow(ctx, `SELECT r.kind, r.ref, v.process_id FROM records r
+		JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id
+		WHERE r.tenant_id = $1 AND r.id = $2`, org, recordID).Scan(&r.kind, &r.ref, &r.processID)
+	return r, err
 }
 
 // recordCorrected re-scores after a finalised complaint or incident is corrected: its process
 // or its date may have changed, so the risks of the process it was on and of the one it is on
 // now are both looked at again.
 func (s *Service) recordCorrected(ctx context.Context, tx pgx.Tx, org, recordID uuid.UUID, wasOn *uuid.UUID) error {
-	var kind string
-	var ref int
-	var processID *uuid.UUID
-	if err := tx.QueryRow(ctx, `SELECT r.kind, r.ref, v.process_id FROM records r
-		JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id
-		WHERE r.tenant_id = $1 AND r.id = $2`, org, recordID).Scan(&kind, &ref, &processID); err != nil {
+	signal, err := recordSignalOf(ctx, tx, org, recordID)
+	if err != nil || !signal.counts() {
 		return err
 	}
-	if kind != "complaint" && kind != "incident" {
-		return nil
-	}
 	var processes []uuid.UUID
-	for _, p := range []*uuid.UUID{wasOn, processID} {
+	for _, p := range []*uuid.UUID{wasOn, signal.processID} {
 		if p != nil && !slices.Contains(processes, *p) {
 			processes = append(processes, *p)
 		}
@@ -431,5 +437,5 @@ func (s *Service) recordCorrected(ctx context.Context, tx pgx.Tx, org, recordID 
 	if len(processes) == 0 {
 		return nil
 	}
-	return s.rescoreExposure(ctx, tx, org, processes, "Record "+RecordNumber(ref)+" ("+kind+") corrected")
+	return s.rescoreExposure(ctx, tx, org, processes, signal.label()+" corrected")
 }

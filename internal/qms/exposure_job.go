@@ -13,23 +13,7 @@ import (
 // 90 days, a failed check older than a year) fall away. It returns how many actions it
 // marked. Running it again changes nothing until time moves on.
 func (s *Service) NoteOverdueActions(ctx context.Context) (int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, created_at FROM organisations ORDER BY created_at`)
-	if err != nil {
-		return 0, err
-	}
-	orgs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Organisation])
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, org := range orgs {
-		n, err := s.noteOverdueActionsIn(ctx, org)
-		total += n
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
+	return s.inEveryOrganisation(ctx, s.noteOverdueActionsIn)
 }
 
 func (s *Service) noteOverdueActionsIn(ctx context.Context, org Organisation) (int, error) {
@@ -102,4 +86,27 @@ func uniqueJoin(ss []string) string {
 		out += x
 	}
 	return out
+}
+
+// inEveryOrganisation runs a system use case in each organisation in turn, each in its own
+// transaction, and adds up what they changed. It stops at the first failure, returning what
+// was done until then.
+func (s *Service) inEveryOrganisation(ctx context.Context, run func(context.Context, Organisation) (int, error)) (int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, slug, name, created_at FROM organisations ORDER BY created_at`)
+	if err != nil {
+		return 0, err
+	}
+	orgs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Organisation])
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, org := range orgs {
+		n, err := run(ctx, org)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }

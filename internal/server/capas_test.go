@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,4 +185,31 @@ func TestCAPAPages_ListFilters(t *testing.T) {
 	c.get("/o/acme/capas?age=forever").wantStatus(http.StatusNotFound)
 	c.get("/o/acme/capas/new").wantStatus(http.StatusForbidden)
 	c.get("/o/acme/capas/" + uuid.NewString()).wantStatus(http.StatusNotFound)
+}
+
+// A long CAPA list pages: fifty on the first page and a link to the next, which keeps the
+// filter and ends the list; a made-up cursor is not a page of ours.
+func TestCAPAPages_ListPagesOnwards(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	a := h.acme
+	process := qmstest.Must(h.svc.CreateProcess(ctx, a.Admin, qms.ProcessInput{Name: "Machining", OwnerID: a.ProcessOwner.UserID}))(t)
+	for i := 0; i < 51; i++ {
+		qmstest.Must(h.svc.RaiseCAPA(ctx, a.QualityManager, qms.CAPAInput{Title: "Burrs " + strconv.Itoa(i), ProblemStatement: "P",
+			ProcessID: process.ID, OwnerID: a.ProcessOwner.UserID, VerifierID: a.QualityManager.UserID}))(t)
+	}
+	c := h.signedIn(a, auth.RoleViewer)
+	first := c.get("/o/acme/capas?status=open").wantStatus(http.StatusOK)
+	next := first.attr("nav.pager a[rel=next]", "href")
+	if n := first.count("table#capas tbody tr"); n != 50 || !strings.Contains(next, "status=open") || !strings.Contains(next, "after=") {
+		t.Fatalf("first page: %d rows, next %q", n, next)
+	}
+	second := c.get(next).wantStatus(http.StatusOK)
+	if n := second.count("table#capas tbody tr"); n != 1 || second.count("nav.pager a[rel=next]") != 0 {
+		t.Errorf("second page: %d rows, %d next links", n, second.count("nav.pager a[rel=next]"))
+	}
+	if strings.Contains(first.text("table#capas"), second.text("table#capas tbody tr td:nth-child(2)")) {
+		t.Errorf("the second page repeats a CAPA of the first")
+	}
+	c.get("/o/acme/capas?after=made-up").wantStatus(http.StatusNotFound)
 }

@@ -186,8 +186,14 @@ func (s *Server) showRisk(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, templates.RiskView(templates.RiskPage{
-		Chrome: s.chrome(r, d.Reference()+" "+d.Title, "risks"), Detail: d, CanEdit: a.Can(auth.PermManageRisks)}))
+	s.renderRisk(w, r, http.StatusOK, d, templates.RiskStatusForm{})
+}
+
+// renderRisk shows a risk's page; status is the retire / reinstate form as typed, if any.
+func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, code int, d qms.RiskDetail, status templates.RiskStatusForm) {
+	s.render(w, r, code, templates.RiskView(templates.RiskPage{
+		Chrome: s.chrome(r, d.Reference()+" "+d.Title, "risks"), Detail: d,
+		CanEdit: actorFrom(r.Context()).Can(auth.PermManageRisks), Status: status}))
 }
 
 // setRiskStatus retires or reinstates a risk. A missing reason or a stale page answers with
@@ -216,9 +222,7 @@ func (s *Server) setRiskStatus(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, derr)
 			return
 		}
-		s.render(w, r, code, templates.RiskView(templates.RiskPage{
-			Chrome: s.chrome(r, d.Reference()+" "+d.Title, "risks"), Detail: d, CanEdit: a.Can(auth.PermManageRisks),
-			Status: templates.RiskStatusForm{Reason: reason, Errors: qms.FieldErrors(err), Alert: qms.ErrorMessage(err), Open: true}}))
+		s.renderRisk(w, r, code, d, templates.RiskStatusForm{Reason: reason, Errors: qms.FieldErrors(err), Alert: qms.ErrorMessage(err), Open: true})
 		return
 	}
 	msg := risk.Reference() + " was retired: it has left the register and the heat map."
