@@ -357,6 +357,9 @@ func (s *Service) UpdateRisk(ctx context.Context, a Actor, id uuid.UUID, version
 		if before.Version != version {
 			return staleEdit("risk")
 		}
+		if before.Status == "retired" {
+			return conflict(before.Reference() + " is retired: reinstate it before re-assessing it.")
+		}
 		if before.Kind != in.Kind {
 			return invalidField("kind", "A risk cannot become an opportunity, or the other way round; add a new entry.")
 		}

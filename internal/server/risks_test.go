@@ -216,6 +216,10 @@ func TestRisks_RetireAndReinstateWithAReason(t *testing.T) {
 	if !strings.Contains(page.text(".toolbar"), "Retired") || page.count(".toolbar a[href$='/edit']") != 0 {
 		t.Errorf("retired risk page: %q", page.text(".toolbar"))
 	}
+	// Nor can it be re-assessed while retired, whatever the page shows.
+	edit := riskForm(production.ID, a.ProcessOwner.UserID)
+	edit.Set("version", page.attr(".risk-status input[name=version]", "value"))
+	qm.post(riskPath+"/edit", edit).wantStatus(http.StatusConflict)
 	if list := qm.get("/o/acme/risks").wantStatus(http.StatusOK); list.count("table.risks tbody tr") != 0 {
 		t.Errorf("a retired risk is still in the register's default view")
 	}
