@@ -268,7 +268,7 @@ func (g *orgGen) documentsAndVersions() {
 }
 
 var recordCols = []string{"tenant_id", "id", "ref", "type_id", "kind", "state", "current_revision_id",
-	"revision_count", "complaint_status", "created_by", "created_at", "finalised_at", "finalised_by", "updated_at"}
+	"event_date", "revision_count", "complaint_status", "created_by", "created_at", "finalised_at", "finalised_by", "updated_at"}
 
 var revisionCols = []string{"tenant_id", "id", "record_id", "kind", "revision", "state", "title", "event_date",
 	"process_id", "site_id", "description", "customer", "product_service", "severity", "supplier_id", "score",
@@ -328,7 +328,7 @@ func (g *orgGen) records() {
 				proc, site, g.words(12)+".", customer, product, severity, supplier, score, topic, attendees,
 				rt.retention, correction, by.id, by.name, at, at.Add(time.Hour), at.Add(time.Hour))
 		}
-		g.b.add("records", recordCols, g.org, id, i, rt.id, rt.kind, "final", current, nrev, status,
+		g.b.add("records", recordCols, g.org, id, i, rt.id, rt.kind, "final", current, event, nrev, status,
 			by.id, created, created.Add(time.Hour), by.id, created.Add(time.Duration(nrev)*3*day))
 	}
 	if g.size.Records > 0 {

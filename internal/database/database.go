@@ -21,11 +21,13 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "plumbline"
-	// The list queries take optional filters as ($n IS NULL OR column = $n). A generic plan,
-	// which PostgreSQL switches a prepared statement to after five runs, cannot drop the filters
-	// that are off and misjudges one tenant's share of a table: it joined and sorted a whole
-	// register to show its first page. Plans made for each run's values keep to the indexes.
-	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// Statements are prepared once per connection, and PostgreSQL may keep a generic plan for
+	// one after five runs (plan_cache_mode auto, the default): planning a page's joins for
+	// each request cost ten times what running them did. A kept plan assumes every tenant
+	// holds an average share of a table, so queries are written to suit any tenant: the WHERE
+	// clause names only the filters that are set, and a list chooses its page from one table
+	// along an index led by tenant_id before joining the rest. QueuePlannedEachRun is the
+	// exception for a query whose plan must follow its values.
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
@@ -100,35 +102,17 @@ func run(ctx context.Context, pool *pgxpool.Pool, s Scope, readOnly bool, fn fun
 // ReadBatch runs the queries queued in b in one read-only transaction scoped to s, in a single
 // round trip: BEGIN, the scope, the queries and COMMIT travel as one pipeline, where Tx or
 // ReadTx with a batch inside takes three. Each query's callback (Query, QueryRow, Exec) runs as
-// its results arrive; the first error stops the rest and rolls back. Like every transaction
-// of the pool, its statements are planned for each run's values.
+// its results arrive; the first error stops the rest and rolls back.
 func ReadBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
-	return readBatch(ctx, pool, s, b, false)
-}
-
-// ReadBatchKeepingPlans is ReadBatch for queries whose plan suits every run of their shape
-// (plan_cache_mode auto: PostgreSQL may keep a generic plan and skip planning). Write such
-// queries without optional-filter catch-alls and so that the plan cannot join or sort a
-// whole table before it limits: a generic plan assumes a tenant holds an average share.
-func ReadBatchKeepingPlans(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
-	return readBatch(ctx, pool, s, b, true)
-}
-
-func readBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch, keepPlans bool) error {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Release()
-	planMode := "force_custom_plan"
-	if keepPlans {
-		planMode = "auto"
-	}
 	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+3)}
 	full.Queue("BEGIN READ ONLY")
-	full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
-	                   set_config('plan_cache_mode', $3, true)`,
-		uuidOrEmpty(s.TenantID), uuidOrEmpty(s.UserID), planMode)
+	full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
+		uuidOrEmpty(s.TenantID), uuidOrEmpty(s.UserID))
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 	full.Queue("COMMIT")
 	err = conn.SendBatch(ctx, full).Close()
@@ -141,6 +125,18 @@ func readBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch, k
 		}
 	}
 	return err
+}
+
+// QueuePlannedEachRun queues a query that PostgreSQL plans for each run's values, where every
+// other statement may run a plan kept for its shape (see Open). It is for the few queries
+// whose best plan depends on the values: a full-text search, whose matches may be three
+// documents or three thousand. The setting is changed for this transaction only, around the
+// query, in the same pipeline.
+func QueuePlannedEachRun(b *pgx.Batch, sql string, args ...any) *pgx.QueuedQuery {
+	b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`)
+	q := b.Queue(sql, args...)
+	b.Queue(`SELECT set_config('plan_cache_mode', 'auto', true)`)
+	return q
 }
 
 // PostgreSQL error codes the service layer turns into answers a person understands.

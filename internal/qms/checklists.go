@@ -200,8 +200,11 @@ func checklistOf(ctx context.Context, tx pgx.Tx, org, auditID uuid.UUID) ([]Chec
 	return items, fillChecklistItems(ctx, tx, org, items)
 }
 
-// fillChecklistItems loads the evidence and findings of checklist items.
+// fillChecklistItems loads the evidence and findings of checklist items, all of one audit.
 func fillChecklistItems(ctx context.Context, tx pgx.Tx, org uuid.UUID, items []ChecklistItem) error {
+	if len(items) == 0 {
+		return nil
+	}
 	ids := make([]uuid.UUID, len(items))
 	for i, it := range items {
 		ids[i] = it.ID
@@ -210,8 +213,10 @@ func fillChecklistItems(ctx context.Context, tx pgx.Tx, org uuid.UUID, items []C
 	if err != nil {
 		return err
 	}
+	// Items are of one audit: its findings are found by the audit index, whatever share of
+	// the organisation's findings a kept plan assumes.
 	rows, err := tx.Query(ctx, `SELECT checklist_item_id, id, reference, classification, status FROM findings
-		WHERE tenant_id = $1 AND checklist_item_id = ANY($2) ORDER BY year, seq`, org, ids)
+		WHERE tenant_id = $1 AND audit_id = $2 AND checklist_item_id = ANY($3) ORDER BY year, seq`, org, items[0].AuditID, ids)
 	if err != nil {
 		return err
 	}

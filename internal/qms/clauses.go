@@ -184,7 +184,7 @@ func (s *Service) ISOClauses(ctx context.Context, a Actor) ([]ISOClause, error) 
 	var out []ISOClause
 	b := &pgx.Batch{}
 	queueISOClauses(b, &out)
-	err := s.readBatchKeepingPlans(ctx, a, b)
+	err := s.readBatch(ctx, a, b)
 	return out, err
 }
 

@@ -2,6 +2,7 @@ package qms
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,7 +128,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 			return err
 		})
 	b.Queue(`SELECT `+heatLikelihoodSQL+`, residual_severity, exposure_band, count(*)
-		  FROM risks WHERE tenant_id = $1 AND status = 'active' AND ($2::uuid IS NULL OR site_id = $2)
+		  FROM risks WHERE tenant_id = $1 AND status = 'active' AND `+siteCond("site_id", siteID)+`
 		 GROUP BY 1, 2, 3`, a.OrgID, site).
 		Query(func(rows pgx.Rows) error {
 			var l, sev, n int
@@ -176,12 +177,12 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 	}
 	b.Queue(`SELECT f.process_id::text, p.name, f.classification, count(*)
 		  FROM findings f JOIN processes p ON p.tenant_id = f.tenant_id AND p.id = f.process_id
-		 WHERE f.tenant_id = $1 AND f.status = 'open' AND ($2::uuid IS NULL OR f.site_id = $2)
+		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id", siteID)+`
 		 GROUP BY 1, 2, 3 ORDER BY lower(p.name), 1`, a.OrgID, site).
 		Query(func(rows pgx.Rows) error { return tally(rows, &d.FindingsByProcess) })
 	b.Queue(`SELECT c.number, c.title, f.classification, count(*)
 		  FROM findings f JOIN iso_clauses c ON c.number = split_part(f.clause_number, '.', 1)
-		 WHERE f.tenant_id = $1 AND f.status = 'open' AND ($2::uuid IS NULL OR f.site_id = $2)
+		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id", siteID)+`
 		 GROUP BY c.number, c.title, c.sort_key, f.classification ORDER BY c.sort_key`, a.OrgID, site).
 		Query(func(rows pgx.Rows) error { return tally(rows, &d.FindingsByClause) })
 	b.Queue(`SELECT count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date <= 30),
@@ -191,7 +192,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		        count(*) FILTER (WHERE c.status = 'awaiting_check'),
 		        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM capa_actions x
 		          WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.due_date < $3))
-		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND ($2::uuid IS NULL OR c.site_id = $2)`,
+		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND `+siteCond("c.site_id", siteID),
 		a.OrgID, site, today).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.CAPAAgeing[0], &d.CAPAAgeing[1], &d.CAPAAgeing[2], &d.CAPAAgeing[3],
@@ -213,8 +214,8 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 	b.Queue(`SELECT au.id, au.reference, au.title, au.type, au.planned_start
 		  FROM audits au
 		 WHERE au.tenant_id = $1 AND au.status = 'planned' AND au.planned_start BETWEEN $3 AND $4
-		   AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM audit_sites s WHERE s.tenant_id = au.tenant_id
-		                                     AND s.audit_id = au.id AND s.site_id = $2))
+		   AND `+siteCond(`EXISTS (SELECT 1 FROM audit_sites s WHERE s.tenant_id = au.tenant_id
+		                              AND s.audit_id = au.id AND s.site_id = $2)`, siteID)+`
 		 ORDER BY au.planned_start, au.reference LIMIT 8`,
 		a.OrgID, site, today, today.AddDate(0, 0, upcomingAuditDays)).
 		Query(func(rows pgx.Rows) error {
@@ -224,7 +225,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		})
 	b.Queue(`SELECT count(*) FILTER (WHERE status = 'on_track'), count(*) FILTER (WHERE status = 'at_risk'),
 		        count(*) FILTER (WHERE status = 'off_track'), count(*) FILTER (WHERE status = 'no_data')
-		   FROM objectives WHERE tenant_id = $1 AND archived_at IS NULL AND ($2::uuid IS NULL OR site_id = $2)`,
+		   FROM objectives WHERE tenant_id = $1 AND archived_at IS NULL AND `+siteCond("site_id", siteID),
 		a.OrgID, site).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.Objectives.OnTrack, &d.Objectives.AtRisk, &d.Objectives.OffTrack, &d.Objectives.NoData)
@@ -247,6 +248,20 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 			return err
 		})
 	queueMyReviewActions(b, a, &d.MyReviewActions)
+}
+
+// siteCond is a dashboard query's condition for the chosen site, $2: cond itself (a column,
+// which is compared with $2, or a whole condition naming $2), or, for every site, a test
+// that $2 is unset. Each has its own statement, whose kept plan reads the organisation's
+// index without a catch-all for the site.
+func siteCond(cond string, site uuid.UUID) string {
+	if site == uuid.Nil {
+		return "$2::uuid IS NULL"
+	}
+	if !strings.Contains(cond, "$2") {
+		cond += " = $2"
+	}
+	return "(" + cond + ")"
 }
 
 // heatLikelihoodSQL places a risk on the heat map's likelihood axis: the likelihood that, at

@@ -2,6 +2,7 @@ package qms
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,34 +175,59 @@ type DocumentPage struct {
 	NextAfter string
 }
 
-// documentListQuery builds the register query for f; limit 0 means no limit (export).
+// documentListQuery builds the register query for f; limit 0 means no limit (export). The
+// WHERE clause holds only the filters that are set, and the page is chosen from the
+// documents alone along an index led by tenant_id and ordered by number, then joined to its
+// versions and names, so a plan kept for the query's shape suits a register of any size.
 func (s *Service) documentListQuery(a Actor, f DocumentFilter, limit int) (string, []any) {
-	q := `WITH q AS (SELECT websearch_to_tsquery('english', $9) AS q)` + documentSelect + ` CROSS JOIN q
-	 WHERE d.tenant_id = $1
-	   AND ($2::uuid IS NULL OR d.type_id = $2)
-	   AND ($3::uuid IS NULL OR d.process_id = $3)
-	   AND ($4::uuid IS NULL OR d.owner_user_id = $4)
-	   AND CASE $5::text
-	         WHEN '' THEN d.obsoleted_at IS NULL
-	         WHEN 'all' THEN true
-	         WHEN 'obsolete' THEN d.obsoleted_at IS NOT NULL
-	         WHEN 'effective' THEN d.obsoleted_at IS NULL AND ev.id IS NOT NULL
-	         WHEN 'not_issued' THEN d.obsoleted_at IS NULL AND ev.id IS NULL
-	         ELSE ov.state = $5
-	       END
-	   AND (NOT $6 OR (d.obsoleted_at IS NULL AND d.next_review_on <= $7::date))
-	   AND (NOT $8 OR EXISTS (SELECT 1 FROM document_review_flags f
-	         WHERE f.tenant_id = d.tenant_id AND f.document_id = d.id AND f.resolved_at IS NULL))
-	   AND ($9 = '' OR d.search @@ q.q OR ev.search @@ q.q OR d.number ILIKE $9 || '%')
-	   AND ($10 = '' OR d.number > $10)
-	 ORDER BY d.number`
-	args := []any{a.OrgID, nilIfZero(f.TypeID), nilIfZero(f.ProcessID), nilIfZero(f.OwnerID), f.Status,
-		f.ReviewDue, s.today().AddDate(0, 0, ReviewDueSoonDays), f.Flagged, f.Query, f.After}
-	if limit > 0 {
-		q += ` LIMIT $11`
-		args = append(args, limit)
+	const hasEffective = `EXISTS (SELECT 1 FROM document_versions x
+	       WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id AND x.state = 'effective')`
+	var w sqlWhere
+	w.add("d.tenant_id = $%d", a.OrgID)
+	if f.TypeID != uuid.Nil {
+		w.add("d.type_id = $%d", f.TypeID)
 	}
-	return q, args
+	if f.ProcessID != uuid.Nil {
+		w.add("d.process_id = $%d", f.ProcessID)
+	}
+	if f.OwnerID != uuid.Nil {
+		w.add("d.owner_user_id = $%d", f.OwnerID)
+	}
+	switch f.Status {
+	case "":
+		w.plain("d.obsoleted_at IS NULL")
+	case "all":
+	case "obsolete":
+		w.plain("d.obsoleted_at IS NOT NULL")
+	case "effective":
+		w.plain("d.obsoleted_at IS NULL AND " + hasEffective)
+	case "not_issued":
+		w.plain("d.obsoleted_at IS NULL AND NOT " + hasEffective)
+	default: // a revision on its way: draft, in review, approved
+		w.add(`EXISTS (SELECT 1 FROM document_versions x
+		       WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id AND x.state = $%d)`, f.Status)
+	}
+	if f.ReviewDue {
+		w.add("d.obsoleted_at IS NULL AND d.next_review_on <= $%d::date", s.today().AddDate(0, 0, ReviewDueSoonDays))
+	}
+	if f.Flagged {
+		w.plain(`EXISTS (SELECT 1 FROM document_review_flags rf
+		       WHERE rf.tenant_id = d.tenant_id AND rf.document_id = d.id AND rf.resolved_at IS NULL)`)
+	}
+	if f.Query != "" {
+		w.add(`(d.search @@ websearch_to_tsquery('english', $%[1]d) OR d.number ILIKE $%[1]d || '%%'
+		       OR EXISTS (SELECT 1 FROM document_versions x
+		                   WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id AND x.state = 'effective'
+		                     AND x.search @@ websearch_to_tsquery('english', $%[1]d)))`, f.Query)
+	}
+	if f.After != "" {
+		w.add("d.number > $%d", f.After)
+	}
+	page := "SELECT d.* FROM documents d" + w.where() + " ORDER BY d.number"
+	if limit > 0 {
+		page += " LIMIT " + strconv.Itoa(limit)
+	}
+	return strings.Replace(documentSelect, "FROM documents d", "FROM ("+page+") d", 1) + " ORDER BY d.number", w.args
 }
 
 func (f *DocumentFilter) normalise() {
@@ -266,7 +292,15 @@ func (s *Service) DocumentList(ctx context.Context, a Actor, f DocumentFilter) (
 func (s *Service) queueDocuments(b *pgx.Batch, a Actor, f DocumentFilter, page *DocumentPage) {
 	f.normalise()
 	q, args := s.documentListQuery(a, f, f.Limit+1)
-	b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+	var list *pgx.QueuedQuery
+	if f.Query != "" {
+		// How many documents a search matches decides whether to walk the register or look the
+		// words up first; only a plan made for the words knows.
+		list = database.QueuePlannedEachRun(b, q, args...)
+	} else {
+		list = b.Queue(q, args...)
+	}
+	list.Query(func(rows pgx.Rows) error {
 		var err error
 		page.Documents, err = pgx.CollectRows(rows, pgx.RowToStructByName[Document])
 		if err != nil {

@@ -584,7 +584,7 @@ func (s *Service) Findings(ctx context.Context, a Actor, f FindingFilter) (Findi
 	if err := queueFindings(b, a.OrgID, f, &page); err != nil {
 		return FindingPage{}, err
 	}
-	if err := s.readBatchKeepingPlans(ctx, a, b); err != nil {
+	if err := s.readBatch(ctx, a, b); err != nil {
 		return FindingPage{}, err
 	}
 	return page, nil
@@ -608,7 +608,7 @@ func (s *Service) FindingList(ctx context.Context, a Actor, f FindingFilter) (Fi
 	queueProcesses(b, a.OrgID, &l.Processes)
 	queueISOClauses(b, &l.Clauses)
 	queueSites(b, a.OrgID, &l.Sites)
-	if err := s.readBatchKeepingPlans(ctx, a, b); err != nil {
+	if err := s.readBatch(ctx, a, b); err != nil {
 		return FindingList{}, err
 	}
 	return l, nil

@@ -129,7 +129,7 @@ func (s *Service) ActorFor(ctx context.Context, userID uuid.UUID, slug string) (
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&a.UserID, &a.Name, &a.Email, &a.OrgID, &a.OrgSlug, &a.OrgName, &a.Role)
 		})
-	err := database.ReadBatchKeepingPlans(ctx, s.pool, database.Scope{UserID: userID}, b)
+	err := database.ReadBatch(ctx, s.pool, database.Scope{UserID: userID}, b)
 	return a, noRows(err, "Organisation")
 }
 

@@ -71,7 +71,7 @@ func (s *Service) Processes(ctx context.Context, a Actor) ([]Process, error) {
 	var out []Process
 	b := &pgx.Batch{}
 	queueProcesses(b, a.OrgID, &out)
-	err := s.readBatchKeepingPlans(ctx, a, b)
+	err := s.readBatch(ctx, a, b)
 	return out, err
 }
 

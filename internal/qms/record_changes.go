@@ -384,9 +384,9 @@ func insertRecord(ctx context.Context, tx pgx.Tx, a Actor, n newRecord) (uuid.UU
 		status = &open
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO records (tenant_id, id, ref, type_id, kind, current_revision_id,
-			complaint_status, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		a.OrgID, id, n.Ref, n.Type.ID, n.Type.Kind, revID, status, a.UserID, n.CreatedAt); err != nil {
+			event_date, complaint_status, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		a.OrgID, id, n.Ref, n.Type.ID, n.Type.Kind, revID, n.Content.EventDate, status, a.UserID, n.CreatedAt); err != nil {
 		return uuid.Nil, err
 	}
 	if err := insertRevision(ctx, tx, a, id, n.Type, revID, 1, n.Content, "", n.Files, n.CreatedAt); err != nil {
@@ -616,7 +616,8 @@ func (s *Service) UpdateDraft(ctx context.Context, a Actor, id uuid.UUID, versio
 			a.OrgID, revID, content.Title, content.EventDate, content.ProcessID, content.SiteID, content.Description,
 			content.Customer, content.ProductService, content.Severity, content.SupplierID, content.Score, content.Topic,
 			attendeeNames(content.Attendees), t.RetentionMonths, fileNames(files), len(files), a.UserID, a.Name)
-		b.Queue(`UPDATE records SET version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, a.OrgID, id)
+		b.Queue(`UPDATE records SET event_date = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+			a.OrgID, id, content.EventDate)
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
@@ -772,9 +773,9 @@ func (s *Service) CorrectRecord(ctx context.Context, a Actor, id uuid.UUID, vers
 		if err := sealRevision(ctx, tx, a.OrgID, revID, now); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE records SET current_revision_id = $3, revision_count = $4,
+		if _, err := tx.Exec(ctx, `UPDATE records SET current_revision_id = $3, revision_count = $4, event_date = $5,
 				version = version + 1, updated_at = now()
-			WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, revID, n); err != nil {
+			WHERE tenant_id = $1 AND id = $2`, a.OrgID, id, revID, n, content.EventDate); err != nil {
 			return err
 		}
 		if err := s.recordCorrected(ctx, tx, a.OrgID, id, before.Content.ProcessID); err != nil {

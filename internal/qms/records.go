@@ -457,12 +457,21 @@ func (q *args) add(v any) string {
 }
 
 // recordsQuery builds the list query for f. Disposed records have no current revision, so
-// the join leaves them out.
+// they are left out. The page is chosen from the records alone, newest event first along
+// records_event_date_idx, and joined to its revisions and names afterwards; the revisions
+// are joined before the page is chosen only when a filter is on their content. A plan kept
+// for the query's shape then walks the index to one page, whether the organisation holds
+// fifty records or fifty thousand.
 func recordsQuery(org uuid.UUID, f RecordFilter, limit int) (string, args) {
 	var a args
-	where := []string{"r.tenant_id = " + a.add(org)}
+	where := []string{"r.tenant_id = " + a.add(org), "r.current_revision_id IS NOT NULL"}
+	onRevision := false
+	revision := func(cond string) {
+		where = append(where, cond)
+		onRevision = true
+	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where = append(where, "v.search @@ websearch_to_tsquery('english', "+a.add(q)+")")
+		revision("v.search @@ websearch_to_tsquery('english', " + a.add(q) + ")")
 	}
 	if f.TypeID != nil {
 		where = append(where, "r.type_id = "+a.add(*f.TypeID))
@@ -471,28 +480,28 @@ func recordsQuery(org uuid.UUID, f RecordFilter, limit int) (string, args) {
 		where = append(where, "r.kind = "+a.add(string(f.Kind)))
 	}
 	if f.ProcessID != nil {
-		where = append(where, "v.process_id = "+a.add(*f.ProcessID))
+		revision("v.process_id = " + a.add(*f.ProcessID))
 	}
 	if f.SiteID != nil {
-		where = append(where, "v.site_id = "+a.add(*f.SiteID))
+		revision("v.site_id = " + a.add(*f.SiteID))
 	}
 	if f.SupplierID != nil {
-		where = append(where, "v.supplier_id = "+a.add(*f.SupplierID))
+		revision("v.supplier_id = " + a.add(*f.SupplierID))
 	}
 	if clausePattern.MatchString(f.Clause) {
 		// A clause includes its sub-clauses: 8.5 finds records of 8.5.1 too.
 		n := a.add(f.Clause)
-		where = append(where, `EXISTS (SELECT 1 FROM record_clauses rc WHERE rc.tenant_id = v.tenant_id
-			AND rc.revision_id = v.id AND (rc.clause_number = `+n+` OR rc.clause_number LIKE `+n+` || '.%'))`)
+		where = append(where, `EXISTS (SELECT 1 FROM record_clauses rc WHERE rc.tenant_id = r.tenant_id
+			AND rc.revision_id = r.current_revision_id AND (rc.clause_number = `+n+` OR rc.clause_number LIKE `+n+` || '.%'))`)
 	}
 	if f.From != nil {
-		where = append(where, "v.event_date >= "+a.add(*f.From)+"::date")
+		where = append(where, "r.event_date >= "+a.add(*f.From)+"::date")
 	}
 	if f.To != nil {
-		where = append(where, "v.event_date <= "+a.add(*f.To)+"::date")
+		where = append(where, "r.event_date <= "+a.add(*f.To)+"::date")
 	}
 	if f.HasFiles != nil {
-		where = append(where, "(v.file_count > 0) = "+a.add(*f.HasFiles))
+		revision("(v.file_count > 0) = " + a.add(*f.HasFiles))
 	}
 	if f.State != "" {
 		where = append(where, "r.state = "+a.add(string(f.State)))
@@ -501,24 +510,30 @@ func recordsQuery(org uuid.UUID, f RecordFilter, limit int) (string, args) {
 		where = append(where, "r.complaint_status = "+a.add(string(f.ComplaintStatus)))
 	}
 	if f.Severity != "" {
-		where = append(where, "v.severity = "+a.add(string(f.Severity)))
+		revision("v.severity = " + a.add(string(f.Severity)))
 	}
-	order := " ORDER BY v.event_date DESC, r.ref DESC"
+	order := " ORDER BY r.event_date DESC, r.ref DESC"
 	if f.pastRetention != nil {
-		where = append(where, "r.state = 'final'", "v.keep_until < "+a.add(*f.pastRetention)+"::date")
+		revision("v.keep_until < " + a.add(*f.pastRetention) + "::date")
+		where = append(where, "r.state = 'final'")
 		order = " ORDER BY v.keep_until, r.ref"
 	}
 	if day, ref, ok := parseCursor(f.After); ok {
 		if f.pastRetention != nil {
 			where = append(where, "(v.keep_until, r.ref) > ("+a.add(day)+"::date, "+a.add(ref)+")")
 		} else {
-			where = append(where, "(v.event_date, r.ref) < ("+a.add(day)+"::date, "+a.add(ref)+")")
+			where = append(where, "(r.event_date, r.ref) < ("+a.add(day)+"::date, "+a.add(ref)+")")
 		}
 	}
-	q := recordRowSelect + " WHERE " + strings.Join(where, " AND ") + order
-	if limit > 0 {
-		q += " LIMIT " + a.add(limit)
+	from := "records r"
+	if onRevision {
+		from += " JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id"
 	}
+	page := "SELECT r.* FROM " + from + " WHERE " + strings.Join(where, " AND ") + order
+	if limit > 0 {
+		page += " LIMIT " + strconv.Itoa(limit)
+	}
+	q := strings.Replace(recordRowSelect, "FROM records r", "FROM ("+page+") r", 1) + order
 	return q, a
 }
 

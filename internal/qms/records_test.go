@@ -487,6 +487,39 @@ func TestRecords_KeysetPagesVisitEveryRecordOnceNewestFirst(t *testing.T) {
 	}
 }
 
+func TestRecords_TheListFollowsTheEventDateOfTheCurrentRevision(t *testing.T) {
+	f := newRecFixture(t)
+	ctx := context.Background()
+	a := f.org.QualityManager
+	older := f.create(f.input("Other", "Older event", "2026-01-05"), true)
+	draft := f.create(f.input("Other", "Draft event", "2026-01-10"), false)
+	f.create(f.input("Other", "Middle event", "2026-01-20"), true)
+	titles := func(filter qms.RecordFilter) string {
+		t.Helper()
+		page := qmstest.Must(f.svc.Records(ctx, f.org.Viewer, filter))(t)
+		var out []string
+		for _, r := range page.Rows {
+			out = append(out, r.Title)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := titles(qms.RecordFilter{}); got != "Middle event,Draft event,Older event" {
+		t.Fatalf("before: %s", got)
+	}
+	// A correction of the event date moves the record to its new place in the list.
+	qmstest.Must(f.svc.CorrectRecord(ctx, a, older.ID, older.Version, f.input("Other", "Older event", "2026-02-01"),
+		"Event date entered wrongly", nil, nil))(t)
+	// So does editing a draft's date.
+	qmstest.Must(f.svc.UpdateDraft(ctx, a, draft.ID, draft.Version, f.input("Other", "Draft event", "2025-12-31"), nil, nil))(t)
+	if got := titles(qms.RecordFilter{}); got != "Older event,Middle event,Draft event" {
+		t.Fatalf("after: %s", got)
+	}
+	from := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	if got := titles(qms.RecordFilter{From: &from}); got != "Older event,Middle event" {
+		t.Fatalf("from 15 January: %s", got)
+	}
+}
+
 func TestRecords_AnotherOrganisationsRecordIsNotFound(t *testing.T) {
 	f := newRecFixture(t)
 	ctx := context.Background()

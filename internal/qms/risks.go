@@ -505,43 +505,66 @@ func (s *Service) Risks(ctx context.Context, a Actor, f RiskFilter) (RiskPage, e
 	if err := c.err(); err != nil {
 		return RiskPage{}, err
 	}
+	// The WHERE clause holds only the filters that are set, the status as a constant so that
+	// the active register's index (partial, on exposure) serves it, and the page is chosen
+	// from the risks alone before names are joined: a plan kept for the query's shape suits
+	// a register of any size. The heat map counts what the filter keeps, cell apart.
+	var w sqlWhere
+	w.add("r.tenant_id = $%d", a.OrgID)
+	if f.ProcessID != uuid.Nil {
+		w.add("r.process_id = $%d", f.ProcessID)
+	}
+	if f.SiteID != uuid.Nil {
+		w.add("r.site_id = $%d", f.SiteID)
+	}
+	if f.OwnerID != uuid.Nil {
+		w.add("r.owner_id = $%d", f.OwnerID)
+	}
+	if f.Kind != "" {
+		w.add("r.kind = $%d", f.Kind)
+	}
+	if f.Band != "" {
+		w.add("r.exposure_band = $%d", f.Band)
+	}
+	if f.Treatment != "" {
+		w.add("r.treatment = $%d", f.Treatment)
+	}
+	switch f.Status {
+	case "active":
+		w.plain("r.status = 'active'")
+	case "retired":
+		w.plain("r.status = 'retired'")
+	}
+	heat := sqlWhere{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
+	if f.Likelihood != 0 {
+		w.add2(heatLikelihoodSQL+" = $%d AND r.residual_severity = $%d", f.Likelihood, f.Severity)
+	}
+	if f.After != "" {
+		w.add2("r.exposure <= $%[1]d AND (r.exposure < $%[1]d OR r.ref > $%[2]d)", afterExp, afterRef)
+	}
+	const order = " ORDER BY r.exposure DESC, r.ref"
 	var page RiskPage
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		cond := ` r.tenant_id = $1
-			   AND ($2::uuid IS NULL OR r.process_id = $2)
-			   AND ($3::uuid IS NULL OR r.site_id = $3)
-			   AND ($4::uuid IS NULL OR r.owner_id = $4)
-			   AND ($5 = '' OR r.kind = $5)
-			   AND ($6 = '' OR r.exposure_band = $6)
-			   AND ($7 = '' OR r.treatment = $7)
-			   AND ($8 = 'all' OR r.status = $8)`
-		args := []any{a.OrgID, nilIfZero(f.ProcessID), nilIfZero(f.SiteID), nilIfZero(f.OwnerID), f.Kind, f.Band, f.Treatment, f.Status}
-		rows, err := tx.Query(ctx, `SELECT `+heatLikelihoodSQL+`, r.residual_severity, count(*) FROM risks r WHERE `+cond+`
-			GROUP BY 1, 2`, args...)
-		if err != nil {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+heatLikelihoodSQL+`, r.residual_severity, count(*) FROM risks r`+heat.where()+` GROUP BY 1, 2`, heat.args...).
+		Query(func(rows pgx.Rows) error {
+			var l, sev, n int
+			_, err := pgx.ForEachRow(rows, []any{&l, &sev, &n}, func() error {
+				page.HeatMap[l-1][sev-1] += n
+				if f.Likelihood == 0 || (f.Likelihood == l && f.Severity == sev) {
+					page.Total += n
+				}
+				return nil
+			})
 			return err
-		}
-		var l, sev, n int
-		if _, err := pgx.ForEachRow(rows, []any{&l, &sev, &n}, func() error {
-			page.HeatMap[l-1][sev-1] += n
-			if f.Likelihood == 0 || (f.Likelihood == l && f.Severity == sev) {
-				page.Total += n
-			}
-			return nil
-		}); err != nil {
+		})
+	pageSQL := "SELECT r.* FROM risks r" + w.where() + order + " LIMIT " + strconv.Itoa(f.Limit+1)
+	b.Queue(strings.Replace(riskSelect, "FROM risks r", "FROM ("+pageSQL+") r", 1)+order, w.args...).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			page.Risks, err = pgx.CollectRows(rows, pgx.RowToStructByName[Risk])
 			return err
-		}
-		rows, err = tx.Query(ctx, riskSelect+` WHERE `+cond+`
-			   AND ($9 = 0 OR (`+heatLikelihoodSQL+` = $9 AND r.residual_severity = $10))
-			   AND ($11 = 0 OR r.exposure < $11 OR (r.exposure = $11 AND r.ref > $12))
-			 ORDER BY r.exposure DESC, r.ref LIMIT $13`,
-			append(args, f.Likelihood, f.Severity, afterExp, afterRef, f.Limit+1)...)
-		if err != nil {
-			return err
-		}
-		page.Risks, err = pgx.CollectRows(rows, pgx.RowToStructByName[Risk])
-		return err
-	})
+		})
+	err := s.readBatch(ctx, a, b)
 	if err != nil {
 		return RiskPage{}, err
 	}

@@ -154,9 +154,3 @@ func (s *Service) read(ctx context.Context, a Actor, fn func(pgx.Tx) error) erro
 func (s *Service) readBatch(ctx context.Context, a Actor, b *pgx.Batch) error {
 	return database.ReadBatch(ctx, s.pool, a.scope(), b)
 }
-
-// readBatchKeepingPlans is readBatch for queries written so that a kept (generic) plan suits
-// every run (see database.ReadBatchKeepingPlans).
-func (s *Service) readBatchKeepingPlans(ctx context.Context, a Actor, b *pgx.Batch) error {
-	return database.ReadBatchKeepingPlans(ctx, s.pool, a.scope(), b)
-}

@@ -50,7 +50,7 @@ func (s *Service) Sites(ctx context.Context, a Actor) ([]Site, error) {
 	var out []Site
 	b := &pgx.Batch{}
 	queueSites(b, a.OrgID, &out)
-	err := s.readBatchKeepingPlans(ctx, a, b)
+	err := s.readBatch(ctx, a, b)
 	return out, err
 }
 

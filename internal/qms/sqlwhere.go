@@ -21,10 +21,21 @@ func (w *sqlWhere) add(cond string, arg any) {
 }
 
 // add2 appends cond with two parameters, numbered in cond by its two %d.
-func (w *sqlWhere) add2(cond string, arg1, arg2 any) {
-	w.args = append(w.args, arg1, arg2)
-	n := len(w.args)
-	w.conds = append(w.conds, fmt.Sprintf(cond, n-1, n))
+func (w *sqlWhere) add2(cond string, arg1, arg2 any) { w.addN(cond, arg1, arg2) }
+
+// addN appends cond with a parameter for each of args, numbered in cond by its %d in turn.
+func (w *sqlWhere) addN(cond string, args ...any) {
+	nums := make([]any, len(args))
+	for i := range args {
+		nums[i] = len(w.args) + i + 1
+	}
+	w.args = append(w.args, args...)
+	w.conds = append(w.conds, fmt.Sprintf(cond, nums...))
+}
+
+// plain appends a condition without parameters.
+func (w *sqlWhere) plain(cond string) {
+	w.conds = append(w.conds, cond)
 }
 
 // where is " WHERE cond AND cond ...", or "" without conditions.
