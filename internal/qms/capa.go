@@ -486,33 +486,74 @@ const capaOrderKeySQL = `CASE WHEN c.status = 'closed'
 // CAPAs lists CAPAs, oldest open first then the closed, newest first. Every member may read
 // them.
 func (s *Service) CAPAs(ctx context.Context, a Actor, f CAPAFilter) ([]CAPA, error) {
+	var out []CAPA
+	b := &pgx.Batch{}
+	if err := queueCAPAs(b, a.OrgID, s.today(), f, &out); err != nil {
+		return nil, err
+	}
+	err := s.readBatch(ctx, a, b)
+	return out, err
+}
+
+// CAPAList is the CAPA list's page: one page of CAPAs, the actions of the person it is
+// filtered to (if any), and the choices of its filter.
+type CAPAList struct {
+	CAPAs        []CAPA
+	OwnerActions []CAPAWorkItem
+	Processes    []Process
+	Sites        []Site
+	Members      []Member
+}
+
+// CAPAList reads the CAPA list's page in one round trip.
+func (s *Service) CAPAList(ctx context.Context, a Actor, f CAPAFilter) (CAPAList, error) {
+	var l CAPAList
+	today := s.today()
+	b := &pgx.Batch{}
+	if err := queueCAPAs(b, a.OrgID, today, f, &l.CAPAs); err != nil {
+		return CAPAList{}, err
+	}
+	if f.ActionOwnerID != uuid.Nil {
+		queueCAPAWork(b, a.OrgID, f.ActionOwnerID, today, f.Overdue, &l.OwnerActions)
+	}
+	queueProcesses(b, a.OrgID, &l.Processes)
+	queueSites(b, a.OrgID, &l.Sites)
+	queueMembers(b, a.OrgID, &l.Members)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return CAPAList{}, err
+	}
+	return l, nil
+}
+
+// queueCAPAs checks f and queues the page of CAPAs it selects into out.
+func queueCAPAs(b *pgx.Batch, org uuid.UUID, today time.Time, f CAPAFilter, out *[]CAPA) error {
 	minDays, maxDays := -1, -1
 	if f.Age != "" {
-		b, ok := CAPAAgeBucket(f.Age)
+		bucket, ok := CAPAAgeBucket(f.Age)
 		if !ok {
-			return nil, invalidField("age", "Choose one of the age brackets.")
+			return invalidField("age", "Choose one of the age brackets.")
 		}
-		minDays, maxDays = b.MinDays, b.MaxDays
+		minDays, maxDays = bucket.MinDays, bucket.MaxDays
 		if maxDays == 0 {
 			maxDays = -1
 		}
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		return nil, invalidField("status", "Choose a status.")
+		return invalidField("status", "Choose a status.")
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
 	afterClosed, afterKey, afterRef, hasAfter := parseCAPACursor(f.After)
 	if f.After != "" && !hasAfter {
-		return nil, invalidField("after", "That page of the list does not exist.")
+		return invalidField("after", "That page of the list does not exist.")
 	}
 	// Only the filters that are set are in the WHERE clause, and the page is chosen from the
 	// CAPAs alone along capas_list_idx before the names and action counts are joined, so a
 	// plan kept for the query's shape suits any organisation.
 	var w sqlWhere
-	w.add("c.tenant_id = $%d", a.OrgID)
-	w.args = append(w.args, s.today()) // $2, today, as capaSelect reads it
+	w.add("c.tenant_id = $%d", org)
+	w.args = append(w.args, today) // $2, today, as capaSelect reads it
 	if f.Status != "" {
 		w.add("c.status = $%d", string(f.Status))
 	}
@@ -555,13 +596,10 @@ func (s *Service) CAPAs(ctx context.Context, a Actor, f CAPAFilter) ([]CAPA, err
 	order := " ORDER BY c.status = 'closed', " + capaOrderKeySQL + ", c.reference"
 	page := "SELECT c.* FROM capas c" + w.where() + order + " LIMIT " + strconv.Itoa(f.Limit)
 	q := strings.Replace(capaSelect, "FROM capas c", "FROM ("+page+") c", 1) + order
-	var out []CAPA
-	b := &pgx.Batch{}
 	b.Queue(q, w.args...).Query(func(rows pgx.Rows) error {
 		var err error
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPA])
+		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPA])
 		return err
 	})
-	err := s.readBatch(ctx, a, b)
-	return out, err
+	return nil
 }

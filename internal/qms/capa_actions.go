@@ -680,13 +680,18 @@ const capaWorkSQL = `
 // date; overdue keeps those past due.
 func (s *Service) CAPAActionsOf(ctx context.Context, a Actor, owner uuid.UUID, overdue bool) ([]CAPAWorkItem, error) {
 	var out []CAPAWorkItem
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, capaWorkSQL, a.OrgID, owner, s.today(), overdue, true)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPAWorkItem])
+	b := &pgx.Batch{}
+	queueCAPAWork(b, a.OrgID, owner, s.today(), overdue, &out)
+	err := s.readBatch(ctx, a, b)
+	return out, err
+}
+
+// queueCAPAWork queues owner's open actions on CAPAs not closed (only the overdue ones when
+// overdue) into out.
+func queueCAPAWork(b *pgx.Batch, org, owner uuid.UUID, today time.Time, overdue bool, out *[]CAPAWorkItem) {
+	b.Queue(capaWorkSQL, org, owner, today, overdue, true).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPAWorkItem])
 		return err
 	})
-	return out, err
 }

@@ -162,9 +162,12 @@ type Acknowledgement struct {
 // Done reports whether the person has acknowledged.
 func (k Acknowledgement) Done() bool { return k.AcknowledgedAt != nil }
 
+// acknowledgementSelect reads acknowledgements (k).
+const acknowledgementSelect = `SELECT k.id, k.document_id, k.version_id, k.user_id, k.assigned_at, k.acknowledged_at
+	FROM document_acknowledgements k`
+
 func acknowledgementOf(ctx context.Context, tx pgx.Tx, org, versionID, userID uuid.UUID) (*Acknowledgement, error) {
-	rows, err := tx.Query(ctx, `SELECT id, document_id, version_id, user_id, assigned_at, acknowledged_at
-		FROM document_acknowledgements WHERE tenant_id = $1 AND version_id = $2 AND user_id = $3`, org, versionID, userID)
+	rows, err := tx.Query(ctx, acknowledgementSelect+` WHERE k.tenant_id = $1 AND k.version_id = $2 AND k.user_id = $3`, org, versionID, userID)
 	if err != nil {
 		return nil, err
 	}

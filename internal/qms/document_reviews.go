@@ -2,6 +2,8 @@ package qms
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -27,13 +29,15 @@ type PeriodicReview struct {
 	NextReviewOn *time.Time `db:"next_review_on" json:"next_review_on"`
 }
 
+// periodicReviewSelect reads periodic reviews (r) with their revision and reviewer.
+const periodicReviewSelect = `SELECT r.id, r.version_id, v.revision, r.outcome, r.comment, u.name AS reviewer_name,
+	       r.reviewed_at, r.next_review_on
+	  FROM document_periodic_reviews r
+	  JOIN document_versions v ON v.tenant_id = r.tenant_id AND v.id = r.version_id
+	  JOIN users u ON u.id = r.reviewed_by`
+
 func periodicReviews(ctx context.Context, tx pgx.Tx, org, documentID uuid.UUID) ([]PeriodicReview, error) {
-	rows, err := tx.Query(ctx, `SELECT r.id, r.version_id, v.revision, r.outcome, r.comment, u.name AS reviewer_name,
-		       r.reviewed_at, r.next_review_on
-		  FROM document_periodic_reviews r
-		  JOIN document_versions v ON v.tenant_id = r.tenant_id AND v.id = r.version_id
-		  JOIN users u ON u.id = r.reviewed_by
-		 WHERE r.tenant_id = $1 AND r.document_id = $2 ORDER BY r.reviewed_at DESC`, org, documentID)
+	rows, err := tx.Query(ctx, periodicReviewSelect+` WHERE r.tenant_id = $1 AND r.document_id = $2 ORDER BY r.reviewed_at DESC`, org, documentID)
 	if err != nil {
 		return nil, err
 	}
@@ -175,47 +179,72 @@ type DocumentView struct {
 	Today             time.Time
 }
 
-// DocumentView loads a document's page.
+// DocumentView loads a document's page in one round trip. What belongs to the version in
+// force (its files, who has acknowledged it) is found by joining that version, so no query
+// waits for another's answer.
 func (s *Service) DocumentView(ctx context.Context, a Actor, id uuid.UUID) (DocumentView, error) {
 	vw := DocumentView{Today: s.today()}
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
+	org := a.OrgID
+	const effective = ` JOIN document_versions ev ON ev.tenant_id = %[1]s.tenant_id AND ev.id = %[1]s.version_id
+		AND ev.state = 'effective' AND ev.document_id = $2`
+	b := &pgx.Batch{}
+	b.Queue(documentSelect+` WHERE d.tenant_id = $1 AND d.id = $2`, org, id).Query(func(rows pgx.Rows) error {
 		var err error
-		if vw.Document, err = getDocument(ctx, tx, a.OrgID, id, false); err != nil {
-			return err
-		}
-		if vw.Versions, err = documentVersions(ctx, tx, a.OrgID, id); err != nil {
-			return err
-		}
-		for i := range vw.Versions {
-			if vw.Versions[i].Current() {
-				v := vw.Versions[i]
-				vw.Effective = &v
-			}
-			vw.Versions[i].Body = ""
-		}
-		if vw.Effective != nil {
-			if vw.Files, err = versionFiles(ctx, tx, a.OrgID, vw.Effective.ID); err != nil {
-				return err
-			}
-			if vw.MyAcknowledgement, err = acknowledgementOf(ctx, tx, a.OrgID, vw.Effective.ID, a.UserID); err != nil {
-				return err
-			}
-			if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE k.acknowledged_at IS NOT NULL), count(*) FILTER (WHERE k.acknowledged_at IS NULL)
-				  FROM document_acknowledgements k JOIN memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.user_id
-				 WHERE k.tenant_id = $1 AND k.version_id = $2`, a.OrgID, vw.Effective.ID).Scan(&vw.AckDone, &vw.AckPending); err != nil {
-				return err
-			}
-		}
-		if vw.Flags, err = documentFlags(ctx, tx, a.OrgID, id); err != nil {
-			return err
-		}
-		if vw.Reviews, err = periodicReviews(ctx, tx, a.OrgID, id); err != nil {
-			return err
-		}
-		vw.ReviewSignatures, err = signaturesOf(ctx, tx, a.OrgID, "document", id)
-		return err
+		vw.Document, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Document])
+		return noRows(err, "Document")
 	})
-	if err != nil {
+	b.Queue(versionSelect+` WHERE v.tenant_id = $1 AND v.document_id = $2 ORDER BY v.revision DESC`, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			if vw.Versions, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentVersion]); err != nil {
+				return err
+			}
+			for i := range vw.Versions {
+				if vw.Versions[i].Current() {
+					v := vw.Versions[i]
+					vw.Effective = &v
+				}
+				vw.Versions[i].Body = ""
+			}
+			return nil
+		})
+	b.Queue(versionFileSelect+fmt.Sprintf(effective, "vf")+` WHERE vf.tenant_id = $1 ORDER BY f.filename, f.id`, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			vw.Files, err = pgx.CollectRows(rows, pgx.RowToStructByName[File])
+			return err
+		})
+	b.Queue(acknowledgementSelect+fmt.Sprintf(effective, "k")+` WHERE k.tenant_id = $1 AND k.user_id = $3`, org, id, a.UserID).
+		Query(func(rows pgx.Rows) error {
+			k, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Acknowledgement])
+			if err == nil {
+				vw.MyAcknowledgement = &k
+			}
+			if errors.Is(err, pgx.ErrNoRows) {
+				err = nil
+			}
+			return err
+		})
+	b.Queue(`SELECT count(*) FILTER (WHERE k.acknowledged_at IS NOT NULL), count(*) FILTER (WHERE k.acknowledged_at IS NULL)
+		  FROM document_acknowledgements k`+fmt.Sprintf(effective, "k")+`
+		  JOIN memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.user_id
+		 WHERE k.tenant_id = $1`, org, id).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&vw.AckDone, &vw.AckPending) })
+	b.Queue(flagSelect+` WHERE f.tenant_id = $1 AND f.document_id = $2
+		ORDER BY f.resolved_at IS NOT NULL, f.raised_at DESC`, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			vw.Flags, err = pgx.CollectRows(rows, pgx.RowToStructByName[ReviewFlag])
+			return err
+		})
+	b.Queue(periodicReviewSelect+` WHERE r.tenant_id = $1 AND r.document_id = $2 ORDER BY r.reviewed_at DESC`, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			vw.Reviews, err = pgx.CollectRows(rows, pgx.RowToStructByName[PeriodicReview])
+			return err
+		})
+	queueSignatures(b, org, "document", id, &vw.ReviewSignatures)
+	if err := s.readBatch(ctx, a, b); err != nil {
 		return DocumentView{}, err
 	}
 	vw.CanDraft = canDraft(a, vw.Document) && !vw.Document.Obsolete()

@@ -147,10 +147,12 @@ func (s *Service) DocumentVersionEffectiveAt(ctx context.Context, a Actor, docum
 	return v, err
 }
 
+// versionFileSelect reads the files attached to document versions (vf).
+const versionFileSelect = `SELECT f.id, f.sha256, f.size_bytes, f.content_type, f.filename, f.uploaded_by, f.uploaded_at
+	  FROM document_version_files vf JOIN files f ON f.tenant_id = vf.tenant_id AND f.id = vf.file_id`
+
 func versionFiles(ctx context.Context, tx pgx.Tx, org, versionID uuid.UUID) ([]File, error) {
-	rows, err := tx.Query(ctx, `SELECT f.id, f.sha256, f.size_bytes, f.content_type, f.filename, f.uploaded_by, f.uploaded_at
-		  FROM document_version_files vf JOIN files f ON f.tenant_id = vf.tenant_id AND f.id = vf.file_id
-		 WHERE vf.tenant_id = $1 AND vf.version_id = $2 ORDER BY f.filename, f.id`, org, versionID)
+	rows, err := tx.Query(ctx, versionFileSelect+` WHERE vf.tenant_id = $1 AND vf.version_id = $2 ORDER BY f.filename, f.id`, org, versionID)
 	if err != nil {
 		return nil, err
 	}

@@ -276,12 +276,7 @@ func (s *Service) DocumentList(ctx context.Context, a Actor, f DocumentFilter) (
 			return err
 		})
 	queueProcesses(b, a.OrgID, &l.Processes)
-	b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			l.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
-			return err
-		})
+	queueMembers(b, a.OrgID, &l.Members)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return DocumentList{}, err
 	}

@@ -31,15 +31,21 @@ const memberSelect = `
 // is in it: owners, auditors and approvers are chosen from this list.
 func (s *Service) Members(ctx context.Context, a Actor) ([]Member, error) {
 	var out []Member
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
-		return err
-	})
+	b := &pgx.Batch{}
+	queueMembers(b, a.OrgID, &out)
+	err := s.readBatch(ctx, a, b)
 	return out, err
+}
+
+// queueMembers queues the organisation's members by name into out: the choice list of every
+// page that assigns work to a person or filters by one.
+func queueMembers(b *pgx.Batch, org uuid.UUID, out *[]Member) {
+	b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, org).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
+			return err
+		})
 }
 
 func getMember(ctx context.Context, tx pgx.Tx, org, userID uuid.UUID, lock bool) (Member, error) {

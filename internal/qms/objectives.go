@@ -538,21 +538,9 @@ func (s *Service) ObjectiveChoices(ctx context.Context, a Actor) (ObjectiveChoic
 	out := ObjectiveChoices{Sources: ComputedSources()}
 	err := s.read(ctx, a, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		b.Queue(processSelect+` WHERE p.tenant_id = $1 ORDER BY p.archived_at IS NOT NULL, lower(p.name)`, a.OrgID).
-			Query(func(rows pgx.Rows) (err error) {
-				out.Processes, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
-				return err
-			})
-		b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID).
-			Query(func(rows pgx.Rows) (err error) {
-				out.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
-				return err
-			})
-		b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, a.OrgID).
-			Query(func(rows pgx.Rows) (err error) {
-				out.Sites, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
-				return err
-			})
+		queueProcesses(b, a.OrgID, &out.Processes)
+		queueMembers(b, a.OrgID, &out.Members)
+		queueSites(b, a.OrgID, &out.Sites)
 		b.Queue(`SELECT number, title FROM iso_clauses ORDER BY sort_key`).
 			Query(func(rows pgx.Rows) (err error) {
 				out.Clauses, err = pgx.CollectRows(rows, pgx.RowToStructByName[ClauseChoice])

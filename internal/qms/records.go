@@ -683,10 +683,5 @@ func queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) {
 			out.Suppliers, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])
 			return err
 		})
-	b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, org).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			out.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
-			return err
-		})
+	queueMembers(b, org, &out.Members)
 }

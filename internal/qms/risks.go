@@ -469,6 +469,44 @@ type RiskPage struct {
 
 // Risks lists the register, highest exposure first, with keyset pagination.
 func (s *Service) Risks(ctx context.Context, a Actor, f RiskFilter) (RiskPage, error) {
+	var page RiskPage
+	b := &pgx.Batch{}
+	if err := queueRisks(b, a.OrgID, f, &page); err != nil {
+		return RiskPage{}, err
+	}
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return RiskPage{}, err
+	}
+	return page, nil
+}
+
+// RiskList is the register's page: one page of risks with the heat map, and the choices of
+// its filter.
+type RiskList struct {
+	RiskPage
+	Processes []Process
+	Sites     []Site
+	Members   []Member
+}
+
+// RiskList reads the register's page (Risks and its filter's choices) in one round trip.
+func (s *Service) RiskList(ctx context.Context, a Actor, f RiskFilter) (RiskList, error) {
+	var l RiskList
+	b := &pgx.Batch{}
+	if err := queueRisks(b, a.OrgID, f, &l.RiskPage); err != nil {
+		return RiskList{}, err
+	}
+	queueProcesses(b, a.OrgID, &l.Processes)
+	queueSites(b, a.OrgID, &l.Sites)
+	queueMembers(b, a.OrgID, &l.Members)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return RiskList{}, err
+	}
+	return l, nil
+}
+
+// queueRisks checks f and queues the heat map and the page of risks it selects into page.
+func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
@@ -503,14 +541,14 @@ func (s *Service) Risks(ctx context.Context, a Actor, f RiskFilter) (RiskPage, e
 		}
 	}
 	if err := c.err(); err != nil {
-		return RiskPage{}, err
+		return err
 	}
 	// The WHERE clause holds only the filters that are set, the status as a constant so that
 	// the active register's index (partial, on exposure) serves it, and the page is chosen
 	// from the risks alone before names are joined: a plan kept for the query's shape suits
 	// a register of any size. The heat map counts what the filter keeps, cell apart.
 	var w sqlWhere
-	w.add("r.tenant_id = $%d", a.OrgID)
+	w.add("r.tenant_id = $%d", org)
 	if f.ProcessID != uuid.Nil {
 		w.add("r.process_id = $%d", f.ProcessID)
 	}
@@ -543,8 +581,6 @@ func (s *Service) Risks(ctx context.Context, a Actor, f RiskFilter) (RiskPage, e
 		w.add2("r.exposure <= $%[1]d AND (r.exposure < $%[1]d OR r.ref > $%[2]d)", afterExp, afterRef)
 	}
 	const order = " ORDER BY r.exposure DESC, r.ref"
-	var page RiskPage
-	b := &pgx.Batch{}
 	b.Queue(`SELECT `+heatLikelihoodSQL+`, r.residual_severity, count(*) FROM risks r`+heat.where()+` GROUP BY 1, 2`, heat.args...).
 		Query(func(rows pgx.Rows) error {
 			var l, sev, n int
@@ -562,18 +598,14 @@ func (s *Service) Risks(ctx context.Context, a Actor, f RiskFilter) (RiskPage, e
 		Query(func(rows pgx.Rows) error {
 			var err error
 			page.Risks, err = pgx.CollectRows(rows, pgx.RowToStructByName[Risk])
+			if len(page.Risks) > f.Limit {
+				page.Risks = page.Risks[:f.Limit]
+				last := page.Risks[f.Limit-1]
+				page.Next = fmt.Sprintf("%d-%d", last.Exposure, last.Ref)
+			}
 			return err
 		})
-	err := s.readBatch(ctx, a, b)
-	if err != nil {
-		return RiskPage{}, err
-	}
-	if len(page.Risks) > f.Limit {
-		page.Risks = page.Risks[:f.Limit]
-		last := page.Risks[f.Limit-1]
-		page.Next = fmt.Sprintf("%d-%d", last.Exposure, last.Ref)
-	}
-	return page, nil
+	return nil
 }
 
 // ExposureChange is one row of a risk's exposure history.

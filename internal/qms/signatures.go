@@ -116,10 +116,20 @@ func (s *Service) Signatures(ctx context.Context, a Actor, entityType string, en
 
 // signaturesOf lists the signatures on one thing, oldest first.
 func signaturesOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, entityType string, entityID uuid.UUID) ([]Signature, error) {
-	rows, err := tx.Query(ctx, `SELECT `+signatureColumns+` FROM signatures
-		WHERE tenant_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY signed_at, id`, org, entityType, entityID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[Signature])
+	var out []Signature
+	b := &pgx.Batch{}
+	queueSignatures(b, org, entityType, entityID, &out)
+	err := tx.SendBatch(ctx, b).Close()
+	return out, err
+}
+
+// queueSignatures queues the signatures of an entity, oldest first, into out.
+func queueSignatures(b *pgx.Batch, org uuid.UUID, entityType string, entityID uuid.UUID, out *[]Signature) {
+	b.Queue(`SELECT `+signatureColumns+` FROM signatures
+		WHERE tenant_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY signed_at, id`, org, entityType, entityID).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Signature])
+			return err
+		})
 }

@@ -23,7 +23,7 @@ func (s *Server) showCAPAs(w http.ResponseWriter, r *http.Request) {
 		Category: q.Get("category"), Age: q.Get("age"), Overdue: q.Get("overdue") == "1",
 		ActionOwnerID: q.Get("action_owner"), VerifierID: q.Get("verifier"),
 	}
-	capas, err := s.svc.CAPAs(ctx, a, qms.CAPAFilter{
+	list, err := s.svc.CAPAList(ctx, a, qms.CAPAFilter{
 		Status: qms.CAPAStatus(f.Status), ProcessID: formID(f.ProcessID), SiteID: formID(f.SiteID), OwnerID: formID(f.OwnerID),
 		Category: qms.RootCauseCategory(f.Category), Age: f.Age, Overdue: f.Overdue,
 		ActionOwnerID: formID(f.ActionOwnerID), VerifierID: formID(f.VerifierID),
@@ -37,27 +37,15 @@ func (s *Server) showCAPAs(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p := templates.CAPAsPage{Chrome: s.chrome(r, "Corrective actions", "capas"), Filter: f, CAPAs: capas, Today: s.svc.Today()}
+	capas := list.CAPAs
+	p := templates.CAPAsPage{Chrome: s.chrome(r, "Corrective actions", "capas"), Filter: f, CAPAs: capas, Today: s.svc.Today(),
+		OwnerActions: list.OwnerActions, Processes: active(list.Processes), Sites: active(list.Sites), Members: list.Members}
 	if len(capas) == capaPageSize {
 		next := r.URL.Query()
 		next.Set("after", qms.CAPACursor(capas[len(capas)-1]))
 		p.Next = templates.WithQuery(templates.Path(a.OrgSlug, "capas"), next)
 	}
 	p.Continued = q.Get("after") != ""
-	if owner := formID(f.ActionOwnerID); owner != uuid.Nil {
-		if p.OwnerActions, err = s.svc.CAPAActionsOf(ctx, a, owner, f.Overdue); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if p.Processes, p.Sites, _, err = s.findingChoices(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Members, err = s.svc.Members(ctx, a); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	s.render(w, r, http.StatusOK, templates.CAPAsView(p))
 }
 

@@ -130,19 +130,18 @@ func (s *Server) findingChoices(r *http.Request) ([]qms.Process, []qms.Site, []q
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var activeP []qms.Process
-	for _, p := range processes {
-		if !p.Archived() {
-			activeP = append(activeP, p)
-		}
-	}
-	var activeS []qms.Site
-	for _, x := range sites {
+	return active(processes), active(sites), clauses, nil
+}
+
+// active keeps the entries that are not archived: what a form or filter offers.
+func active[T interface{ Archived() bool }](all []T) []T {
+	var out []T
+	for _, x := range all {
 		if !x.Archived() {
-			activeS = append(activeS, x)
+			out = append(out, x)
 		}
 	}
-	return activeP, activeS, clauses, nil
+	return out
 }
 
 func findingFormFrom(v url.Values) templates.FindingForm {

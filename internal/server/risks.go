@@ -23,7 +23,7 @@ func (s *Server) showRisks(w http.ResponseWriter, r *http.Request) {
 		ProcessID: q.Get("process"), SiteID: q.Get("site"), OwnerID: q.Get("owner"), Kind: q.Get("kind"), Band: q.Get("band"),
 		Treatment: q.Get("treatment"), Likelihood: q.Get("likelihood"), Severity: q.Get("severity"), Status: q.Get("status"),
 	}
-	page, err := s.svc.Risks(ctx, a, qms.RiskFilter{
+	list, err := s.svc.RiskList(ctx, a, qms.RiskFilter{
 		ProcessID: formID(ff.ProcessID), SiteID: formID(ff.SiteID), OwnerID: formID(ff.OwnerID), Kind: ff.Kind, Band: ff.Band,
 		Treatment: ff.Treatment, Likelihood: formInt(ff.Likelihood), Severity: formInt(ff.Severity), Status: ff.Status,
 		After: q.Get("after"),
@@ -36,21 +36,7 @@ func (s *Server) showRisks(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	processes, err := s.svc.Processes(ctx, a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sites, err := s.svc.Sites(ctx, a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	members, err := s.svc.Members(ctx, a)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	page := list.RiskPage
 	keep := func(skip ...string) url.Values {
 		v := url.Values{}
 		for k, x := range q {
@@ -60,13 +46,15 @@ func (s *Server) showRisks(w http.ResponseWriter, r *http.Request) {
 		}
 		return v
 	}
-	p := templates.RisksPage{Chrome: s.chrome(r, "Risks", "risks"), Filter: ff, Page: page, Processes: processes, Sites: sites,
-		Members: members}
+	p := templates.RisksPage{Chrome: s.chrome(r, "Risks", "risks"), Filter: ff, Page: page, Processes: list.Processes,
+		Sites: list.Sites, Members: list.Members}
+	// The 25 cells share the rest of the filter, encoded once.
+	cellBase := templates.Path(a.OrgSlug, "risks") + "?"
+	if rest := keep("likelihood", "severity").Encode(); rest != "" {
+		cellBase += rest + "&"
+	}
 	p.CellURL = func(l, sev int) templ.SafeURL {
-		v := keep("likelihood", "severity")
-		v.Set("likelihood", strconv.Itoa(l))
-		v.Set("severity", strconv.Itoa(sev))
-		return templ.SafeURL(templates.Path(a.OrgSlug, "risks") + "?" + v.Encode())
+		return templ.SafeURL(cellBase + "likelihood=" + strconv.Itoa(l) + "&severity=" + strconv.Itoa(sev))
 	}
 	if page.Next != "" {
 		v := keep()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"reflect"
@@ -85,6 +86,9 @@ func (s sessionStore) CommitCtx(ctx context.Context, token string, b []byte, exp
 }
 
 func sameSession(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true // the usual case, without decoding: one value, or the same map order
+	}
 	var codec scs.GobCodec
 	da, va, errA := codec.Decode(a)
 	db, vb, errB := codec.Decode(b)
