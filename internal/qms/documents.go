@@ -214,16 +214,18 @@ func (s *Service) documentListQuery(a Actor, f DocumentFilter, limit int) (strin
 		w.plain(`EXISTS (SELECT 1 FROM document_review_flags rf
 		       WHERE rf.tenant_id = d.tenant_id AND rf.document_id = d.id AND rf.resolved_at IS NULL)`)
 	}
+	from := "documents d"
 	if f.Query != "" {
+		// The text of the version in force is joined, one version per document, rather than
+		// tested in a subquery, which a plan may turn into a pass over every version.
+		from += ` LEFT JOIN document_versions sv ON sv.tenant_id = d.tenant_id AND sv.document_id = d.id AND sv.state = 'effective'`
 		w.add(`(d.search @@ websearch_to_tsquery('english', $%[1]d) OR d.number ILIKE $%[1]d || '%%'
-		       OR EXISTS (SELECT 1 FROM document_versions x
-		                   WHERE x.tenant_id = d.tenant_id AND x.document_id = d.id AND x.state = 'effective'
-		                     AND x.search @@ websearch_to_tsquery('english', $%[1]d)))`, f.Query)
+		       OR sv.search @@ websearch_to_tsquery('english', $%[1]d))`, f.Query)
 	}
 	if f.After != "" {
 		w.add("d.number > $%d", f.After)
 	}
-	page := "SELECT d.* FROM documents d" + w.where() + " ORDER BY d.number"
+	page := "SELECT d.* FROM " + from + w.where() + " ORDER BY d.number"
 	if limit > 0 {
 		page += " LIMIT " + strconv.Itoa(limit)
 	}
