@@ -66,15 +66,6 @@ const flagSelect = `
 	       f.raised_by, f.raised_at, f.resolved_at, ru.name AS resolved_by_name, f.resolution, f.resolution_note, f.version
 	  FROM document_review_flags f LEFT JOIN users ru ON ru.id = f.resolved_by`
 
-func documentFlags(ctx context.Context, tx pgx.Tx, org, documentID uuid.UUID) ([]ReviewFlag, error) {
-	rows, err := tx.Query(ctx, flagSelect+` WHERE f.tenant_id = $1 AND f.document_id = $2
-		ORDER BY f.resolved_at IS NOT NULL, f.raised_at DESC`, org, documentID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[ReviewFlag])
-}
-
 // raiseReviewFlag flags a document "review required" inside the caller's transaction, with
 // its audit-trail entry. Later work calls it from its own use cases (a risk rising a band, a
 // finding raised). A source other than a person flags a document at most once while the flag

@@ -36,14 +36,6 @@ const periodicReviewSelect = `SELECT r.id, r.version_id, v.revision, r.outcome, 
 	  JOIN document_versions v ON v.tenant_id = r.tenant_id AND v.id = r.version_id
 	  JOIN users u ON u.id = r.reviewed_by`
 
-func periodicReviews(ctx context.Context, tx pgx.Tx, org, documentID uuid.UUID) ([]PeriodicReview, error) {
-	rows, err := tx.Query(ctx, periodicReviewSelect+` WHERE r.tenant_id = $1 AND r.document_id = $2 ORDER BY r.reviewed_at DESC`, org, documentID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[PeriodicReview])
-}
-
 // ConfirmPeriodicReview is a signed periodic review that finds the version in force still
 // right: the next review date moves on by the review interval and open review flags are
 // resolved as reviewed. version is the document's version.
