@@ -595,7 +595,7 @@ func queueCAPAs(b *pgx.Batch, org uuid.UUID, today time.Time, f CAPAFilter, out 
 	}
 	order := " ORDER BY c.status = 'closed', " + capaOrderKeySQL + ", c.reference"
 	page := "SELECT c.* FROM capas c" + w.where() + order + " LIMIT " + strconv.Itoa(f.Limit)
-	q := strings.Replace(capaSelect, "FROM capas c", "FROM ("+page+") c", 1) + order
+	q := pageFirst(capaSelect, "capas c", page, order)
 	b.Queue(q, w.args...).Query(func(rows pgx.Rows) error {
 		var err error
 		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPA])

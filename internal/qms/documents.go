@@ -229,7 +229,7 @@ func (s *Service) documentListQuery(a Actor, f DocumentFilter, limit int) (strin
 	if limit > 0 {
 		page += " LIMIT " + strconv.Itoa(limit)
 	}
-	return strings.Replace(documentSelect, "FROM documents d", "FROM ("+page+") d", 1) + " ORDER BY d.number", w.args
+	return pageFirst(documentSelect, "documents d", page, " ORDER BY d.number"), w.args
 }
 
 func (f *DocumentFilter) normalise() {

@@ -655,8 +655,7 @@ func queueFindings(b *pgx.Batch, org uuid.UUID, f FindingFilter, page *FindingPa
 	// The page is chosen from the findings alone and joined afterwards, so no plan joins the
 	// whole register before it limits.
 	const order = ` ORDER BY f.year DESC, f.seq DESC`
-	sql := strings.Replace(findingSelect, "FROM findings f", "FROM (SELECT * FROM findings f"+q.where()+order+
-		" LIMIT "+strconv.Itoa(limit+1)+") f", 1) + order
+	sql := pageFirst(findingSelect, "findings f", "SELECT * FROM findings f"+q.where()+order+" LIMIT "+strconv.Itoa(limit+1), order)
 	b.Queue(sql, q.args...).
 		Query(func(rows pgx.Rows) error {
 			var err error

@@ -533,7 +533,7 @@ func recordsQuery(org uuid.UUID, f RecordFilter, limit int) (string, args) {
 	if limit > 0 {
 		page += " LIMIT " + strconv.Itoa(limit)
 	}
-	q := strings.Replace(recordRowSelect, "FROM records r", "FROM ("+page+") r", 1) + order
+	q := pageFirst(recordRowSelect, "records r", page, order)
 	return q, a
 }
 

@@ -594,7 +594,7 @@ func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error
 			return err
 		})
 	pageSQL := "SELECT r.* FROM risks r" + w.where() + order + " LIMIT " + strconv.Itoa(f.Limit+1)
-	b.Queue(strings.Replace(riskSelect, "FROM risks r", "FROM ("+pageSQL+") r", 1)+order, w.args...).
+	b.Queue(pageFirst(riskSelect, "risks r", pageSQL, order), w.args...).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			page.Risks, err = pgx.CollectRows(rows, pgx.RowToStructByName[Risk])

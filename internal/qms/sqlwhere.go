@@ -45,3 +45,16 @@ func (w *sqlWhere) where() string {
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
 }
+
+// pageFirst is a list query that chooses its page before joining: sel, a SELECT whose FROM
+// clause starts with from ("capas c"), reads instead from page, a query of that table alone
+// that selects one page of its rows along an index, and the result is in order. A plan kept
+// for the query then walks the index to one page whatever the organisation's size, rather
+// than joining a whole register before it limits.
+func pageFirst(sel, from, page, order string) string {
+	alias := from[strings.LastIndexByte(from, ' ')+1:]
+	if !strings.Contains(sel, "FROM "+from) {
+		panic("pageFirst: the query does not read FROM " + from)
+	}
+	return strings.Replace(sel, "FROM "+from, "FROM ("+page+") "+alias, 1) + order
+}
