@@ -2,7 +2,6 @@ package qms
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,7 +127,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 			return err
 		})
 	b.Queue(`SELECT `+heatLikelihoodSQL+`, residual_severity, exposure_band, count(*)
-		  FROM risks WHERE tenant_id = $1 AND status = 'active' AND `+siteCond("site_id", siteID)+`
+		  FROM risks WHERE tenant_id = $1 AND status = 'active' AND `+siteCond("site_id = $2", siteID)+`
 		 GROUP BY 1, 2, 3`, a.OrgID, site).
 		Query(func(rows pgx.Rows) error {
 			var l, sev, n int
@@ -177,12 +176,12 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 	}
 	b.Queue(`SELECT f.process_id::text, p.name, f.classification, count(*)
 		  FROM findings f JOIN processes p ON p.tenant_id = f.tenant_id AND p.id = f.process_id
-		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id", siteID)+`
+		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id = $2", siteID)+`
 		 GROUP BY 1, 2, 3 ORDER BY lower(p.name), 1`, a.OrgID, site).
 		Query(func(rows pgx.Rows) error { return tally(rows, &d.FindingsByProcess) })
 	b.Queue(`SELECT c.number, c.title, f.classification, count(*)
 		  FROM findings f JOIN iso_clauses c ON c.number = split_part(f.clause_number, '.', 1)
-		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id", siteID)+`
+		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id = $2", siteID)+`
 		 GROUP BY c.number, c.title, c.sort_key, f.classification ORDER BY c.sort_key`, a.OrgID, site).
 		Query(func(rows pgx.Rows) error { return tally(rows, &d.FindingsByClause) })
 	b.Queue(`SELECT count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date <= 30),
@@ -192,7 +191,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		        count(*) FILTER (WHERE c.status = 'awaiting_check'),
 		        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM capa_actions x
 		          WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.due_date < $3))
-		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND `+siteCond("c.site_id", siteID),
+		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND `+siteCond("c.site_id = $2", siteID),
 		a.OrgID, site, today).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.CAPAAgeing[0], &d.CAPAAgeing[1], &d.CAPAAgeing[2], &d.CAPAAgeing[3],
@@ -225,7 +224,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 		})
 	b.Queue(`SELECT count(*) FILTER (WHERE status = 'on_track'), count(*) FILTER (WHERE status = 'at_risk'),
 		        count(*) FILTER (WHERE status = 'off_track'), count(*) FILTER (WHERE status = 'no_data')
-		   FROM objectives WHERE tenant_id = $1 AND archived_at IS NULL AND `+siteCond("site_id", siteID),
+		   FROM objectives WHERE tenant_id = $1 AND archived_at IS NULL AND `+siteCond("site_id = $2", siteID),
 		a.OrgID, site).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.Objectives.OnTrack, &d.Objectives.AtRisk, &d.Objectives.OffTrack, &d.Objectives.NoData)
@@ -250,16 +249,12 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 	queueMyReviewActions(b, a, &d.MyReviewActions)
 }
 
-// siteCond is a dashboard query's condition for the chosen site, $2: cond itself (a column,
-// which is compared with $2, or a whole condition naming $2), or, for every site, a test
-// that $2 is unset. Each has its own statement, whose kept plan reads the organisation's
-// index without a catch-all for the site.
+// siteCond is a dashboard query's condition on the chosen site, $2: cond when a site is
+// chosen, and for every site a test that $2 is unset. Each has its own statement, whose kept
+// plan reads the organisation's index without a catch-all for the site.
 func siteCond(cond string, site uuid.UUID) string {
 	if site == uuid.Nil {
 		return "$2::uuid IS NULL"
-	}
-	if !strings.Contains(cond, "$2") {
-		cond += " = $2"
 	}
 	return "(" + cond + ")"
 }

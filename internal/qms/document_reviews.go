@@ -180,26 +180,8 @@ func (s *Service) DocumentView(ctx context.Context, a Actor, id uuid.UUID) (Docu
 	const effective = ` JOIN document_versions ev ON ev.tenant_id = %[1]s.tenant_id AND ev.id = %[1]s.version_id
 		AND ev.state = 'effective' AND ev.document_id = $2`
 	b := &pgx.Batch{}
-	b.Queue(documentSelect+` WHERE d.tenant_id = $1 AND d.id = $2`, org, id).Query(func(rows pgx.Rows) error {
-		var err error
-		vw.Document, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Document])
-		return noRows(err, "Document")
-	})
-	b.Queue(versionSelect+` WHERE v.tenant_id = $1 AND v.document_id = $2 ORDER BY v.revision DESC`, org, id).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			if vw.Versions, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentVersion]); err != nil {
-				return err
-			}
-			for i := range vw.Versions {
-				if vw.Versions[i].Current() {
-					v := vw.Versions[i]
-					vw.Effective = &v
-				}
-				vw.Versions[i].Body = ""
-			}
-			return nil
-		})
+	queueDocument(b, org, id, &vw.Document)
+	queueDocumentVersions(b, org, id, &vw.Versions)
 	b.Queue(versionFileSelect+fmt.Sprintf(effective, "vf")+` WHERE vf.tenant_id = $1 ORDER BY f.filename, f.id`, org, id).
 		Query(func(rows pgx.Rows) error {
 			var err error
@@ -238,6 +220,13 @@ func (s *Service) DocumentView(ctx context.Context, a Actor, id uuid.UUID) (Docu
 	queueSignatures(b, org, "document", id, &vw.ReviewSignatures)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return DocumentView{}, err
+	}
+	for i := range vw.Versions {
+		if vw.Versions[i].Current() {
+			v := vw.Versions[i]
+			vw.Effective = &v
+		}
+		vw.Versions[i].Body = ""
 	}
 	vw.CanDraft = canDraft(a, vw.Document) && !vw.Document.Obsolete()
 	vw.CanManage = a.Can(auth.PermManageDocuments) && !vw.Document.Obsolete()

@@ -114,11 +114,21 @@ func getVersion(ctx context.Context, tx pgx.Tx, org, documentID, id uuid.UUID) (
 }
 
 func documentVersions(ctx context.Context, tx pgx.Tx, org, documentID uuid.UUID) ([]DocumentVersion, error) {
-	rows, err := tx.Query(ctx, versionSelect+` WHERE v.tenant_id = $1 AND v.document_id = $2 ORDER BY v.revision DESC`, org, documentID)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[DocumentVersion])
+	var out []DocumentVersion
+	b := &pgx.Batch{}
+	queueDocumentVersions(b, org, documentID, &out)
+	err := tx.SendBatch(ctx, b).Close()
+	return out, err
+}
+
+// queueDocumentVersions queues a document's versions, newest first, into out.
+func queueDocumentVersions(b *pgx.Batch, org, documentID uuid.UUID, out *[]DocumentVersion) {
+	b.Queue(versionSelect+` WHERE v.tenant_id = $1 AND v.document_id = $2 ORDER BY v.revision DESC`, org, documentID).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentVersion])
+			return err
+		})
 }
 
 // versionEffectiveAt finds the version of a document that was in force at t: the answer an

@@ -106,12 +106,21 @@ func getDocument(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (
 			return Document{}, err
 		}
 	}
-	rows, err := tx.Query(ctx, documentSelect+` WHERE d.tenant_id = $1 AND d.id = $2`, org, id)
-	if err != nil {
-		return Document{}, err
-	}
-	d, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Document])
-	return d, noRows(err, "Document")
+	var d Document
+	b := &pgx.Batch{}
+	queueDocument(b, org, id, &d)
+	err := tx.SendBatch(ctx, b).Close()
+	return d, err
+}
+
+// queueDocument queues the read of one document into out; a document not found (or not the
+// organisation's) ends the batch with a not-found error.
+func queueDocument(b *pgx.Batch, org, id uuid.UUID, out *Document) {
+	b.Queue(documentSelect+` WHERE d.tenant_id = $1 AND d.id = $2`, org, id).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Document])
+		return noRows(err, "Document")
+	})
 }
 
 // canDraft reports whether a may write revisions of d: document managers for every document,

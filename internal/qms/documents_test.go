@@ -347,6 +347,44 @@ func TestDocumentVersions_TheSignatureHashesExactlyTheContentSigned(t *testing.T
 	}
 }
 
+func TestDocumentView_ShowsTheVersionInForceWithItsFilesAndAcknowledgements(t *testing.T) {
+	f := newDocFixture(t)
+	ctx := context.Background()
+	d := f.create("Anodising", "Type II, sealed.")
+	up := qmstest.Must(f.svc.ReceiveFile(ctx, f.org.ProcessOwner, "files", "spec.pdf", strings.NewReader("%PDF-1.4\nspec\n")))(t)
+	v := f.open(d.ID)
+	qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, d.ID, v.ID, v.Version, qms.DraftInput{Body: v.Body, ChangeSummary: "First issue", Uploads: []qms.Upload{up}}))(t)
+	qmstest.Must(f.svc.SetDocumentAudience(ctx, f.org.ProcessOwner, d.ID, d.Version, qms.Audience{
+		Roles: []auth.Role{auth.RoleViewer, auth.RoleAuditor}}))(t)
+	v1 := f.issue(d.ID)
+	qmstest.Must(f.svc.AcknowledgeVersion(ctx, f.org.Viewer, d.ID, v1.ID))(t)
+	// A revision under way, with a file of its own, changes nothing the page says about the
+	// version in force.
+	draft := f.revise(d.ID, "Type III, hard anodised.", "Harder finish")
+	other := qmstest.Must(f.svc.ReceiveFile(ctx, f.org.ProcessOwner, "files", "draft-only.pdf", strings.NewReader("%PDF-1.4\ndraft\n")))(t)
+	qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, d.ID, draft.ID, draft.Version, qms.DraftInput{Body: draft.Body, ChangeSummary: draft.ChangeSummary, Uploads: []qms.Upload{other}}))(t)
+
+	vw := qmstest.Must(f.svc.DocumentView(ctx, f.org.Viewer, d.ID))(t)
+	if vw.Effective == nil || vw.Effective.ID != v1.ID || vw.Effective.Body != "Type II, sealed." {
+		t.Fatalf("version in force: %+v", vw.Effective)
+	}
+	if len(vw.Versions) != 2 || vw.Versions[0].ID != draft.ID || vw.Versions[0].Body != "" {
+		t.Fatalf("versions, newest first and without their text: %+v", vw.Versions)
+	}
+	if len(vw.Files) != 1 || vw.Files[0].Filename != "spec.pdf" {
+		t.Fatalf("files of the version in force: %+v", vw.Files)
+	}
+	if vw.MyAcknowledgement == nil || !vw.MyAcknowledgement.Done() || vw.AckDone != 1 || vw.AckPending != 1 {
+		t.Fatalf("acknowledgements: mine %+v, %d done, %d pending", vw.MyAcknowledgement, vw.AckDone, vw.AckPending)
+	}
+	if mine := qmstest.Must(f.svc.DocumentView(ctx, f.org.Auditor, d.ID))(t).MyAcknowledgement; mine == nil || mine.Done() {
+		t.Fatalf("the auditor's acknowledgement, still to do: %+v", mine)
+	}
+	if mine := qmstest.Must(f.svc.DocumentView(ctx, f.org.QualityManager, d.ID))(t).MyAcknowledgement; mine != nil {
+		t.Fatalf("asked someone not concerned: %+v", mine)
+	}
+}
+
 func TestDocumentVersions_ReviewersDecideBeforeTheApproverSigns(t *testing.T) {
 	f := newDocFixture(t)
 	ctx := context.Background()

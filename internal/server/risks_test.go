@@ -163,8 +163,28 @@ func TestRisks_RegisterFiltersAndHeatMapCellsAgree(t *testing.T) {
 	if cells != 7 {
 		t.Errorf("the heat map counts %d risks", cells)
 	}
-	if n := c.get("/o/acme/risks?process=" + stores.ID.String()).count("table.risks tbody tr"); n != 3 {
+	storesList := c.get("/o/acme/risks?process=" + stores.ID.String())
+	if n := storesList.count("table.risks tbody tr"); n != 3 {
 		t.Errorf("stores: %d", n)
+	}
+	// A filtered register's cells keep the filter: each lists its own risks of that process.
+	cells = 0
+	for l := 1; l <= 5; l++ {
+		for sev := 1; sev <= 5; sev++ {
+			sel := "svg.heatmap a[data-cell='" + strconv.Itoa(l) + "-" + strconv.Itoa(sev) + "']"
+			want, _ := strconv.Atoi(storesList.attr(sel, "data-count"))
+			href := storesList.attr(sel, "href")
+			if !strings.Contains(href, "process="+stores.ID.String()) {
+				t.Errorf("cell %d-%d drops the process filter: %s", l, sev, href)
+			}
+			if got := c.get(href).wantStatus(http.StatusOK).count("table.risks tbody tr"); got != want {
+				t.Errorf("stores cell %d-%d: map says %d, list has %d", l, sev, want, got)
+			}
+			cells += want
+		}
+	}
+	if cells != 3 {
+		t.Errorf("the stores heat map counts %d risks", cells)
 	}
 	// Re-checking changes nothing when nothing happened, and is not for viewers.
 	c.post("/o/acme/risks/recheck", url.Values{}).wantStatus(http.StatusForbidden)
