@@ -73,6 +73,7 @@ func openServerPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // serve runs the HTTP server until ctx ends, then drains in-flight requests. ready, if not
 // nil, is called once the listener is open.
 func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, ready func(addr string)) error {
+	server.TuneGCForServing()
 	// Expired sessions are swept by the housekeeping job, not by a ticker in each instance.
 	srv := server.New(server.Config{Production: cfg.Production}, svc, log)
 	defer srv.Close()

@@ -35,6 +35,8 @@ const MaxUpload = 2 << 30
 
 // StartApp serves the real router (sessions, sign-in, middleware) and the baseline on pool.
 func StartApp(pool *pgxpool.Pool) (*App, error) {
+	// The process serves as the real server does; the baseline shares the setting.
+	server.TuneGCForServing()
 	a := &App{evidenceDir: tempDir()}
 	store, err := evidence.Open(a.evidenceDir)
 	if err != nil {

@@ -54,6 +54,7 @@ type Result struct {
 	P95       float64 `json:"p95_ms"`
 	P99       float64 `json:"p99_ms"`
 	Errors    uint64  `json:"errors"`
+	PageBytes float64 `json:"page_bytes"`
 	Ratio     float64 `json:"ratio_to_baseline"`
 	SizeRatio float64 `json:"large_p50_to_small_p50,omitempty"`
 	Pass      bool    `json:"pass"`
@@ -160,7 +161,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				m := attack(app.URL+path, cookies, o)
 				m.Page, m.Kind, m.Org, m.Path = r.Page, r.Kind, r.Org, r.Path
 				r = m
-				fmt.Fprintf(o.Log, "  %-22s %-6s %8.0f req/s  p99 %6.2f ms  errors %d\n", r.Page, r.Org, r.RPS, r.P99, r.Errors)
+				fmt.Fprintf(o.Log, "  %-22s %-6s %8.0f req/s  p99 %6.2f ms  errors %d  %5.1f KiB a page\n", r.Page, r.Org, r.RPS, r.P99, r.Errors, r.PageBytes/1024)
 			} else {
 				fmt.Fprintf(o.Log, "  %-22s %-6s skipped: %s\n", r.Page, r.Org, r.Skipped)
 			}
@@ -231,7 +232,7 @@ func attack(url string, cookies []*http.Cookie, o Options) Result {
 	m, bad := run(o.Duration)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	return Result{Path: url, Requests: m.Requests, RPS: m.Throughput, P50: ms(m.Latencies.P50),
-		P95: ms(m.Latencies.P95), P99: ms(m.Latencies.P99), Errors: bad}
+		P95: ms(m.Latencies.P95), P99: ms(m.Latencies.P99), Errors: bad, PageBytes: m.BytesIn.Mean}
 }
 
 // score works out the ratios and checks every result against the targets.

@@ -100,31 +100,18 @@ func run(ctx context.Context, pool *pgxpool.Pool, s Scope, readOnly bool, fn fun
 }
 
 // ReadBatch runs the queries queued in b in one read-only transaction scoped to s, in a single
-// round trip: BEGIN, the scope, the queries and COMMIT travel as one pipeline, where Tx or
-// ReadTx with a batch inside takes three. Each query's callback (Query, QueryRow, Exec) runs as
-// its results arrive; the first error stops the rest and rolls back.
+// round trip. A pgx batch travels as one pipeline closed by a single Sync, and PostgreSQL runs
+// everything before a Sync as one implicit transaction: the first statement makes it read-only
+// and sets the scope for it alone, and the Sync ends it, so no BEGIN or COMMIT is sent. Each
+// query's callback (Query, QueryRow, Exec) runs as its results arrive; the first error stops
+// the rest and the transaction rolls back.
 func ReadBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+3)}
-	full.Queue("BEGIN READ ONLY")
-	full.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
+	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
+	full.Queue(`SELECT set_config('transaction_read_only', 'on', true),
+		set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
 		uuidOrEmpty(s.TenantID), uuidOrEmpty(s.UserID))
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
-	full.Queue("COMMIT")
-	err = conn.SendBatch(ctx, full).Close()
-	if conn.Conn().PgConn().TxStatus() != 'I' {
-		// An error skipped the rest of the pipeline, COMMIT included: end the transaction here
-		// so the connection goes back to the pool clean (the pool drops it if this fails too).
-		_, rbErr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		if err == nil {
-			err = rbErr
-		}
-	}
-	return err
+	return pool.SendBatch(ctx, full).Close()
 }
 
 // QueuePlannedEachRun queues a query that PostgreSQL plans for each run's values, where every

@@ -2,11 +2,14 @@ package qms
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // ClauseSummary is a clause of ISO 9001 in the clause index, with how much of the
@@ -180,20 +183,32 @@ func (c ISOClause) Label() string { return c.Number + " " + c.Title }
 func (c ISOClause) Depth() int { return strings.Count(c.Number, ".") }
 
 // ISOClauses lists the clauses of ISO 9001:2015, in clause order.
-func (s *Service) ISOClauses(ctx context.Context, a Actor) ([]ISOClause, error) {
-	var out []ISOClause
-	b := &pgx.Batch{}
-	queueISOClauses(b, &out)
-	err := s.readBatch(ctx, a, b)
-	return out, err
+func (s *Service) ISOClauses(ctx context.Context, _ Actor) ([]ISOClause, error) {
+	return s.clauses.list(ctx, s.pool)
 }
 
-// queueISOClauses queues the ISO 9001 clauses in the standard's order into out.
-func queueISOClauses(b *pgx.Batch, out *[]ISOClause) {
-	b.Queue(`SELECT number, title FROM iso_clauses ORDER BY sort_key`).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
-			return err
-		})
+// clauseList keeps the clauses of the standard once read. They are reference data that only
+// a migration changes (the server's role may only read them), and most forms offer them, so
+// a page shows them without asking the database.
+type clauseList struct {
+	mu      sync.Mutex
+	clauses []ISOClause
+}
+
+// list returns a copy of the clauses in the standard's order, reading them on first use.
+func (l *clauseList) list(ctx context.Context, pool *pgxpool.Pool) ([]ISOClause, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.clauses == nil {
+		rows, err := pool.Query(ctx, `SELECT number, title FROM iso_clauses ORDER BY sort_key`)
+		if err != nil {
+			return nil, err
+		}
+		clauses, err := pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
+		if err != nil {
+			return nil, err
+		}
+		l.clauses = clauses
+	}
+	return slices.Clone(l.clauses), nil
 }

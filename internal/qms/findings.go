@@ -606,12 +606,13 @@ func (s *Service) FindingList(ctx context.Context, a Actor, f FindingFilter) (Fi
 		return FindingList{}, err
 	}
 	queueProcesses(b, a.OrgID, &l.Processes)
-	queueISOClauses(b, &l.Clauses)
 	queueSites(b, a.OrgID, &l.Sites)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return FindingList{}, err
 	}
-	return l, nil
+	var err error
+	l.Clauses, err = s.ISOClauses(ctx, a)
+	return l, err
 }
 
 // queueFindings queues one page of the findings f selects into page. The WHERE clause holds

@@ -517,19 +517,13 @@ func (s *Service) attachRecent(ctx context.Context, tx pgx.Tx, org uuid.UUID, li
 	return rows.Err()
 }
 
-// ClauseChoice is a clause of ISO 9001 as a form offers it.
-type ClauseChoice struct {
-	Number string `db:"number"`
-	Title  string `db:"title"`
-}
-
 // ObjectiveChoices is what the objective form offers: the organisation's processes, members
 // and sites, the clauses of ISO 9001 and the sources values can come from.
 type ObjectiveChoices struct {
 	Processes []Process
 	Members   []Member
 	Sites     []Site
-	Clauses   []ClauseChoice
+	Clauses   []ISOClause
 	Sources   []ComputedSource
 }
 
@@ -541,12 +535,11 @@ func (s *Service) ObjectiveChoices(ctx context.Context, a Actor) (ObjectiveChoic
 		queueProcesses(b, a.OrgID, &out.Processes)
 		queueMembers(b, a.OrgID, &out.Members)
 		queueSites(b, a.OrgID, &out.Sites)
-		b.Queue(`SELECT number, title FROM iso_clauses ORDER BY sort_key`).
-			Query(func(rows pgx.Rows) (err error) {
-				out.Clauses, err = pgx.CollectRows(rows, pgx.RowToStructByName[ClauseChoice])
-				return err
-			})
 		return tx.SendBatch(ctx, b).Close()
 	})
+	if err != nil {
+		return ObjectiveChoices{}, err
+	}
+	out.Clauses, err = s.ISOClauses(ctx, a)
 	return out, err
 }

@@ -33,6 +33,8 @@ type Service struct {
 	bgCtx  context.Context
 	bgStop context.CancelFunc
 	log    *slog.Logger
+	// clauses are the standard's clauses, read once.
+	clauses clauseList
 }
 
 // Options are the service's settings beyond the database.
