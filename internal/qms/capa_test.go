@@ -321,6 +321,22 @@ func TestCAPA_ListFiltersAsTheDashboardCounts(t *testing.T) {
 	if cs[0].OverdueActions != 1 || cs[0].DaysOpen != 56 {
 		t.Errorf("ageing %+v", cs[0])
 	}
+	// The dashboard counts what each filter lists; an action not yet due is not overdue.
+	current := w.capaFor(t)
+	w.action(t, current, w.org.Auditor, "2026-03-31")
+	d := qmstest.Must(w.svc.Home(w.ctx, w.org.Viewer, uuid.Nil))(t).Dashboard
+	for i, bucket := range qms.CAPAAgeBuckets {
+		if listed := len(list(qms.CAPAFilter{Age: bucket.Key})); d.CAPAAgeing[i] != listed {
+			t.Errorf("dashboard: %d CAPAs open %s, the list has %d", d.CAPAAgeing[i], bucket.Label, listed)
+		}
+	}
+	if d.CAPAAgeing != [len(qms.CAPAAgeBuckets)]int{2, 1, 0, 0} || d.OverdueCAPAActions != 1 || d.CAPAsAwaitingCheck != 1 {
+		t.Errorf("dashboard: ageing %v, with an overdue action %d, awaiting check %d; want [2 1 0 0], 1, 1",
+			d.CAPAAgeing, d.OverdueCAPAActions, d.CAPAsAwaitingCheck)
+	}
+	if listed := len(list(qms.CAPAFilter{Overdue: true})); listed != d.OverdueCAPAActions {
+		t.Errorf("dashboard: %d CAPAs with an overdue action, the list has %d", d.OverdueCAPAActions, listed)
+	}
 }
 
 func TestCAPA_CancelledActionsAndThePlannedCheck(t *testing.T) {

@@ -1,7 +1,7 @@
 package qms
 
 import (
-	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,7 +117,7 @@ const upcomingAuditDays = 60
 
 // queueDashboard adds the dashboard's queries to the home page's batch: one round trip for
 // every widget. siteID narrows the site-bound widgets.
-func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d *Dashboard) {
+func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, clauses []ISOClause, d *Dashboard) {
 	d.SiteID, d.Today, d.Me = siteID, today, a.UserID
 	site := nilIfZero(siteID)
 	b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY lower(name)`, a.OrgID).
@@ -148,49 +148,55 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 			})
 			return err
 		})
-	tally := func(rows pgx.Rows, out *[]FindingTally) error {
-		var key, label, class string
-		var n int
-		index := map[string]int{}
-		_, err := pgx.ForEachRow(rows, []any{&key, &label, &class, &n}, func() error {
-			i, ok := index[key]
-			if !ok {
-				i = len(*out)
-				index[key] = i
-				*out = append(*out, FindingTally{Key: key, Label: label})
-			}
-			t := &(*out)[i]
-			switch Classification(class) {
-			case MajorNC:
-				t.MajorNC += n
-			case MinorNC:
-				t.MinorNC += n
-			case Observation:
-				t.Observation += n
-			case OFI:
-				t.OFI += n
-			}
-			return nil
+	// Open findings are counted by the index of open findings, grouped as it is ordered
+	// (process, then classification); the names are joined to the few groups afterwards.
+	b.Queue(`SELECT p.id::text, p.name, t.classification, t.n
+		  FROM (SELECT f.process_id, f.classification, count(*) AS n
+		          FROM findings f
+		         WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id = $2", siteID)+`
+		         GROUP BY f.process_id, f.classification) t
+		  JOIN processes p ON p.tenant_id = $1 AND p.id = t.process_id
+		 ORDER BY lower(p.name), p.id`, a.OrgID, site).
+		Query(func(rows pgx.Rows) error {
+			var key, label, class string
+			var n int
+			_, err := pgx.ForEachRow(rows, []any{&key, &label, &class, &n}, func() error {
+				d.FindingsByProcess = addToTally(d.FindingsByProcess, key, label, Classification(class), n)
+				return nil
+			})
+			return err
 		})
-		return err
-	}
-	b.Queue(`SELECT f.process_id::text, p.name, f.classification, count(*)
-		  FROM findings f JOIN processes p ON p.tenant_id = f.tenant_id AND p.id = f.process_id
-		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id = $2", siteID)+`
-		 GROUP BY 1, 2, 3 ORDER BY lower(p.name), 1`, a.OrgID, site).
-		Query(func(rows pgx.Rows) error { return tally(rows, &d.FindingsByProcess) })
-	b.Queue(`SELECT c.number, c.title, f.classification, count(*)
-		  FROM findings f JOIN iso_clauses c ON c.number = split_part(f.clause_number, '.', 1)
-		 WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id = $2", siteID)+`
-		 GROUP BY c.number, c.title, c.sort_key, f.classification ORDER BY c.sort_key`, a.OrgID, site).
-		Query(func(rows pgx.Rows) error { return tally(rows, &d.FindingsByClause) })
-	b.Queue(`SELECT count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date <= 30),
-		        count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date BETWEEN 31 AND 60),
-		        count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date BETWEEN 61 AND 90),
-		        count(*) FILTER (WHERE c.status <> 'closed' AND $3::date - c.opened_at::date > 90),
+	// By main clause: the clause titles and their order are the standard's, known here.
+	b.Queue(`SELECT split_part(f.clause_number, '.', 1), f.classification, count(*)
+		  FROM findings f
+		 WHERE f.tenant_id = $1 AND f.status = 'open' AND f.clause_number IS NOT NULL AND `+siteCond("f.site_id = $2", siteID)+`
+		 GROUP BY 1, 2`, a.OrgID, site).
+		Query(func(rows pgx.Rows) error {
+			var number, class string
+			var n int
+			byClause := make([]FindingTally, 0, 10)
+			_, err := pgx.ForEachRow(rows, []any{&number, &class, &n}, func() error {
+				byClause = addToTally(byClause, number, number, Classification(class), n)
+				return nil
+			})
+			for _, k := range clauses {
+				if i := slices.IndexFunc(byClause, func(t FindingTally) bool { return t.Key == k.Number }); i >= 0 {
+					byClause[i].Label = k.Title
+					d.FindingsByClause = append(d.FindingsByClause, byClause[i])
+				}
+			}
+			return err
+		})
+	// Open CAPAs by age, from an index of open CAPAs that holds what these counts read. The
+	// CAPAs with an overdue action are those among them in the set of CAPAs of the overdue
+	// actions, read once from the index of open actions by due date and probed by hash.
+	b.Queue(`SELECT count(*) FILTER (WHERE $3::date - c.opened_at::date <= 30),
+		        count(*) FILTER (WHERE $3::date - c.opened_at::date BETWEEN 31 AND 60),
+		        count(*) FILTER (WHERE $3::date - c.opened_at::date BETWEEN 61 AND 90),
+		        count(*) FILTER (WHERE $3::date - c.opened_at::date > 90),
 		        count(*) FILTER (WHERE c.status = 'awaiting_check'),
-		        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM capa_actions x
-		          WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open' AND x.due_date < $3))
+		        count(*) FILTER (WHERE c.id IN (SELECT x.capa_id FROM capa_actions x
+		          WHERE x.tenant_id = $1 AND x.status = 'open' AND x.due_date < $3))
 		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND `+siteCond("c.site_id = $2", siteID),
 		a.OrgID, site, today).
 		QueryRow(func(row pgx.Row) error {
@@ -249,6 +255,28 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, d 
 	queueMyReviewActions(b, a, &d.MyReviewActions)
 }
 
+// addToTally adds n findings of a class to the tally with the key, starting one (labelled
+// label) at the end of tallies if there is none yet.
+func addToTally(tallies []FindingTally, key, label string, class Classification, n int) []FindingTally {
+	i := slices.IndexFunc(tallies, func(t FindingTally) bool { return t.Key == key })
+	if i < 0 {
+		i = len(tallies)
+		tallies = append(tallies, FindingTally{Key: key, Label: label})
+	}
+	t := &tallies[i]
+	switch class {
+	case MajorNC:
+		t.MajorNC += n
+	case MinorNC:
+		t.MinorNC += n
+	case Observation:
+		t.Observation += n
+	case OFI:
+		t.OFI += n
+	}
+	return tallies
+}
+
 // siteCond is a dashboard query's condition on the chosen site, $2: cond when a site is
 // chosen, and for every site a test that $2 is unset. Each has its own statement, whose kept
 // plan reads the organisation's index without a catch-all for the site.
@@ -261,16 +289,55 @@ func siteCond(cond string, site uuid.UUID) string {
 
 // heatLikelihoodSQL places a risk on the heat map's likelihood axis: the likelihood that, at
 // its residual severity, gives its current exposure. Signals that raise exposure move a risk
-// up the axis; the severity of what could happen stays as assessed.
-const heatLikelihoodSQL = `LEAST(5, GREATEST(1, CEIL(exposure::numeric / residual_severity)))::int`
+// up the axis; the severity of what could happen stays as assessed. The division rounds up in
+// whole numbers (exposure and severity are positive integers), which costs far less than
+// numeric arithmetic on every active risk.
+const heatLikelihoodSQL = `LEAST(5, GREATEST(1, (exposure + residual_severity - 1) / residual_severity))`
 
-// dashboardCoverage counts the clauses and processes no internal audit of this year covers,
-// by the same rule as the audit programme.
-func dashboardCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int, d *Dashboard) error {
-	p, _, err := programmeCoverage(ctx, tx, org, year)
-	if err != nil {
-		return err
-	}
-	d.ClauseGaps, d.ProcessGaps = p.ClauseGaps(), p.ProcessGaps()
-	return nil
+// queueCoverageGaps queues the counts of clauses and processes that no internal audit of the
+// year covers, by the audit programme's rule (coverage), reading only what that rule looks
+// at: the active processes and the year's internal audits with their criteria and scope.
+func queueCoverageGaps(b *pgx.Batch, org uuid.UUID, year int, clauses []ISOClause, d *Dashboard) {
+	var processes []Process
+	b.Queue(`SELECT id, name FROM processes WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY lower(name)`, org).
+		Query(func(rows pgx.Rows) error {
+			var p Process
+			_, err := pgx.ForEachRow(rows, []any{&p.ID, &p.Name}, func() error {
+				processes = append(processes, p)
+				return nil
+			})
+			return err
+		})
+	from := time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)
+	b.Queue(`SELECT au.id, au.reference, au.title, au.status, au.planned_start, au.actual_start,
+		       ARRAY(SELECT c.clause_number FROM audit_clauses c WHERE c.tenant_id = au.tenant_id AND c.audit_id = au.id),
+		       ARRAY(SELECT p.process_id FROM audit_processes p WHERE p.tenant_id = au.tenant_id AND p.audit_id = au.id)
+		  FROM audits au
+		 WHERE au.tenant_id = $1 AND au.type = 'internal'
+		   AND au.starts_on >= $2::date AND au.starts_on < $3::date`,
+		org, from, from.AddDate(1, 0, 0)).
+		Query(func(rows pgx.Rows) error {
+			var audits []AuditSummary
+			var au AuditSummary
+			var numbers []string
+			var processIDs []uuid.UUID
+			_, err := pgx.ForEachRow(rows, []any{&au.ID, &au.Reference, &au.Title, &au.Status, &au.PlannedStart,
+				&au.ActualStart, &numbers, &processIDs}, func() error {
+				au.Type, au.Clauses, au.Processes = AuditInternal, nil, nil
+				for _, n := range numbers {
+					au.Clauses = append(au.Clauses, ISOClause{Number: n})
+				}
+				for _, id := range processIDs {
+					au.Processes = append(au.Processes, AuditProcess{ID: id})
+				}
+				audits = append(audits, au)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			byClause, byProcess := coverage(audits, programmeClauses(clauses), processes)
+			d.ClauseGaps, d.ProcessGaps = countGaps(byClause), countGaps(byProcess)
+			return nil
+		})
 }

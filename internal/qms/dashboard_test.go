@@ -1,9 +1,13 @@
 package qms_test
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/qms"
 	"github.com/plumbline/plumbline/internal/qms/qmstest"
@@ -94,6 +98,19 @@ func TestDashboard_CountsAgreeWithTheListsTheyLinkTo(t *testing.T) {
 		check("clause gaps", d.ClauseGaps, programme.ClauseGaps())
 		check("process gaps", d.ProcessGaps, programme.ProcessGaps())
 
+		// Main clauses in the standard's order, by their titles.
+		var clauses []string
+		for _, row := range d.FindingsByClause {
+			clauses = append(clauses, row.Key+" "+row.Label)
+		}
+		if want := map[uuid.UUID]string{
+			uuid.Nil:   "[7 Support 8 Operation 9 Performance evaluation]",
+			w.leeds.ID: "[8 Operation]",
+			york.ID:    "[7 Support 8 Operation]",
+		}[site]; fmt.Sprint(clauses) != want {
+			t.Errorf("site %v: findings by clause %v, want %s", site, clauses, want)
+		}
+
 		switch site {
 		case uuid.Nil:
 			check("open findings", total, 5)
@@ -117,6 +134,71 @@ func TestDashboard_CountsAgreeWithTheListsTheyLinkTo(t *testing.T) {
 	for _, site := range []uuid.UUID{foreign.ID, uuid.New()} {
 		if _, err := w.svc.Home(w.ctx, w.org.Viewer, site); qms.ErrorKind(err) != qms.KindNotFound {
 			t.Errorf("dashboard of site %v: got %v", site, err)
+		}
+	}
+}
+
+// The heat map's likelihood is the exposure divided by the residual severity, rounded up and
+// kept within 1 to 5, for every exposure and severity a risk can have.
+func TestDashboard_HeatLikelihoodRoundsUpWithinTheGrid(t *testing.T) {
+	_, db := qmstest.New(t)
+	rows, err := db.Admin.Query(context.Background(), `SELECT exposure, residual_severity, `+qms.HeatLikelihoodSQL+`
+		  FROM generate_series(1, 25) exposure, generate_series(1, 5) residual_severity`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exposure, severity, likelihood, n int
+	_, err = pgx.ForEachRow(rows, []any{&exposure, &severity, &likelihood}, func() error {
+		n++
+		if want := min(5, max(1, int(math.Ceil(float64(exposure)/float64(severity))))); likelihood != want {
+			t.Errorf("exposure %d at severity %d: likelihood %d, want %d", exposure, severity, likelihood, want)
+		}
+		return nil
+	})
+	if err != nil || n != 125 {
+		t.Fatalf("checked %d pairs: %v", n, err)
+	}
+}
+
+// The dashboard's heat map and bands count the active risks as the register does, for the
+// organisation and for a site.
+func TestDashboard_HeatMapAndBandsAgreeWithTheRegister(t *testing.T) {
+	w := newRiskWorld(t)
+	for i, ls := range [][2]string{{"1", "1"}, {"2", "3"}, {"2", "3"}, {"4", "4"}, {"5", "5"}, {"3", "2"}} {
+		site := uuid.Nil
+		if i%2 == 0 {
+			site = w.leeds.ID
+		}
+		qmstest.Must(w.svc.CreateRisk(w.ctx, w.org.QualityManager, qms.RiskInput{
+			Kind: "risk", Title: "Risk " + ls[0] + "×" + ls[1], ProcessID: w.production.ID, SiteID: site,
+			OwnerID: w.org.ProcessOwner.UserID, InherentLikelihood: "5", InherentSeverity: "5",
+			ResidualLikelihood: ls[0], ResidualSeverity: ls[1], Treatment: "reduce", ReviewDate: "2026-12-31",
+		}))(t)
+	}
+	// A finding on the process raises the exposure of its risks off the grid's whole steps.
+	qmstest.Must(w.svc.RaiseFinding(w.ctx, w.org.QualityManager, qms.FindingInput{
+		Classification: qms.MajorNC, Source: qms.SourceOther, Statement: "Statement", ClauseNumber: "8.5.1",
+		ObjectiveEvidence: "Evidence", ProcessID: w.production.ID,
+	}))(t)
+	for _, site := range []uuid.UUID{uuid.Nil, w.leeds.ID} {
+		d := qmstest.Must(w.svc.Home(w.ctx, w.org.Viewer, site))(t).Dashboard
+		register := qmstest.Must(w.svc.Risks(w.ctx, w.org.Viewer, qms.RiskFilter{SiteID: site}))(t)
+		if d.HeatMap != register.HeatMap {
+			t.Errorf("site %v: dashboard heat map %v, register %v", site, d.HeatMap, register.HeatMap)
+		}
+		cells := 0
+		for _, row := range d.HeatMap {
+			for _, n := range row {
+				cells += n
+			}
+		}
+		if want := map[uuid.UUID]int{uuid.Nil: 6, w.leeds.ID: 3}[site]; cells != want || register.Total != want {
+			t.Errorf("site %v: heat map holds %d risks, register %d, want %d", site, cells, register.Total, want)
+		}
+		for band, n := range map[string]int{"low": d.Bands.Low, "medium": d.Bands.Medium, "high": d.Bands.High, "critical": d.Bands.Critical} {
+			if listed := qmstest.Must(w.svc.Risks(w.ctx, w.org.Viewer, qms.RiskFilter{SiteID: site, Band: band}))(t).Total; n != listed {
+				t.Errorf("site %v: %s band: dashboard %d, register %d", site, band, n, listed)
+			}
 		}
 	}
 }

@@ -31,3 +31,6 @@ func (s *Service) SignAndAttachForTest(ctx context.Context, a Actor, uploads []U
 	})
 	return files, sig, err
 }
+
+// HeatLikelihoodSQL is where the heat map places a risk on its likelihood axis.
+const HeatLikelihoodSQL = heatLikelihoodSQL

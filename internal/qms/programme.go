@@ -197,10 +197,14 @@ func countGaps(rows []CoverageRow) int {
 // AuditProgramme assembles the programme of a year. Every member may read it.
 func (s *Service) AuditProgramme(ctx context.Context, a Actor, year int) (Programme, error) {
 	var p Programme
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
+	clauses, err := s.ISOClauses(ctx, a)
+	if err != nil {
+		return p, err
+	}
+	err = s.read(ctx, a, func(tx pgx.Tx) error {
 		var processes []Process
 		var err error
-		if p, processes, err = programmeCoverage(ctx, tx, a.OrgID, year); err != nil {
+		if p, processes, err = programmeCoverage(ctx, tx, a.OrgID, year, clauses); err != nil {
 			return err
 		}
 		p.Next, err = nextAudits(ctx, tx, a.OrgID, processes, s.today())
@@ -212,7 +216,7 @@ func (s *Service) AuditProgramme(ctx context.Context, a Actor, year int) (Progra
 
 // programmeCoverage loads a year's audits and lays them out against the clauses and the
 // current processes (which it returns too).
-func programmeCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int) (Programme, []Process, error) {
+func programmeCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int, clauses []ISOClause) (Programme, []Process, error) {
 	p := Programme{Year: year}
 	var err error
 	if p.Audits, err = listAudits(ctx, tx, org, AuditListFilter{Year: year}); err != nil {
@@ -226,16 +230,20 @@ func programmeCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int) 
 	if err != nil {
 		return p, nil, err
 	}
-	rows, err = tx.Query(ctx, `SELECT number, title FROM iso_clauses WHERE number ~ '^[0-9]+\.[0-9]+$' ORDER BY sort_key`)
-	if err != nil {
-		return p, nil, err
-	}
-	clauses, err := pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
-	if err != nil {
-		return p, nil, err
-	}
-	p.ClauseCoverage, p.ProcessCoverage = coverage(p.Audits, clauses, processes)
+	p.ClauseCoverage, p.ProcessCoverage = coverage(p.Audits, programmeClauses(clauses), processes)
 	return p, processes, nil
+}
+
+// programmeClauses are the clauses the programme's coverage is laid out by: those one level
+// below the main clauses (8.5, not 8 or 8.5.1), in the standard's order.
+func programmeClauses(clauses []ISOClause) []ISOClause {
+	var out []ISOClause
+	for _, k := range clauses {
+		if k.Depth() == 1 {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // coverage lays the internal audits out by quarter against clauses and processes. An audit
