@@ -696,14 +696,14 @@ func (s *Service) Audits(ctx context.Context, a Actor, f AuditListFilter) ([]Aud
 func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter) ([]AuditSummary, error) {
 	rows, err := tx.Query(ctx, auditSelect+`
 		 WHERE au.tenant_id = $1
-		   AND ($2 = 0 OR extract(year FROM coalesce(au.actual_start, au.planned_start)) = $2)
+		   AND ($2 = 0 OR extract(year FROM au.starts_on) = $2)
 		   AND ($3 = '' OR au.status = $3)
 		   AND ($4 = '' OR au.type = $4)
 		   AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM audit_processes ap
 		          WHERE ap.tenant_id = au.tenant_id AND ap.audit_id = au.id AND ap.process_id = $5))
 		   AND ($6 = '' OR EXISTS (SELECT 1 FROM audit_clauses c WHERE c.tenant_id = au.tenant_id AND c.audit_id = au.id
 		          AND (c.clause_number = $6 OR c.clause_number LIKE $6 || '.%' OR $6 LIKE c.clause_number || '.%')))
-		 ORDER BY coalesce(au.actual_start, au.planned_start), au.reference`, org, f.Year, f.Status, f.Type, nilIfZero(f.ProcessID), f.Clause)
+		 ORDER BY au.starts_on, au.reference`, org, f.Year, f.Status, f.Type, nilIfZero(f.ProcessID), f.Clause)
 	if err != nil {
 		return nil, err
 	}

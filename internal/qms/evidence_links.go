@@ -436,7 +436,7 @@ func queueAuditDocuments(b *pgx.Batch, org uuid.UUID, ids []uuid.UUID, add func(
 		  FROM audit_documents ad
 		  JOIN audits au ON au.tenant_id = ad.tenant_id AND au.id = ad.audit_id
 		  JOIN documents d ON d.tenant_id = ad.tenant_id AND d.id = ad.document_id
-		  CROSS JOIN LATERAL (SELECT ((coalesce(au.actual_start, au.planned_start) + 1)::timestamp AT TIME ZONE 'UTC')
+		  CROSS JOIN LATERAL (SELECT ((au.starts_on + 1)::timestamp AT TIME ZONE 'UTC')
 		                             - interval '1 microsecond' AS moment) m
 		  LEFT JOIN document_versions v ON v.tenant_id = d.tenant_id AND v.document_id = d.id
 		        AND v.effective_from <= m.moment AND (v.effective_until IS NULL OR v.effective_until > m.moment)

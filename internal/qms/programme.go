@@ -311,10 +311,10 @@ func nextAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, processes []Proce
 			return err
 		})
 	b.Queue(`SELECT DISTINCT ON (ap.process_id) ap.process_id, au.id, au.reference, au.title, au.status,
-		       coalesce(au.actual_start, au.planned_start)
+		       au.starts_on
 		  FROM audit_processes ap JOIN audits au ON au.tenant_id = ap.tenant_id AND au.id = ap.audit_id
 		 WHERE ap.tenant_id = $1 AND ap.process_id = ANY($2) AND au.type = 'internal' AND au.status IN ('planned', 'in_progress')
-		 ORDER BY ap.process_id, coalesce(au.actual_start, au.planned_start), au.reference`, org, ids).
+		 ORDER BY ap.process_id, au.starts_on, au.reference`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var pid uuid.UUID
 			var r AuditRef
