@@ -49,15 +49,16 @@ func Explain(ctx context.Context, db *Database, o *OrgTarget, pages []Page, dir 
 			return fmt.Errorf("%s: %w", s, err)
 		}
 	}
-	cfg, err := pgxpool.ParseConfig(withDatabase(db.AdminURL, db.Name, url.UserPassword(explainRole, password)))
+	cfg, err := database.PoolConfig(withDatabase(db.AdminURL, db.Name, url.UserPassword(explainRole, password)))
 	if err != nil {
 		return err
 	}
 	var mu sync.Mutex
 	var plans strings.Builder
-	// One connection, so that every request reuses its prepared statements: PostgreSQL plans
-	// a statement for its values five times, then may keep a generic plan, which is what a
-	// busy server runs. The kept request comes after that choice.
+	// One connection, so that every request reuses its prepared statements: a page's reads
+	// run kept plans from the first request (database.ReadBatch), but statements outside a
+	// read batch are planned for their values five times before PostgreSQL may keep a
+	// generic plan, which is what a busy server runs. The kept request comes after that.
 	cfg.MaxConns = 1
 	cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
 		mu.Lock()

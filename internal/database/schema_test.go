@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/plumbline/plumbline/internal/database"
 	"github.com/plumbline/plumbline/internal/database/dbtest"
@@ -376,5 +378,71 @@ func TestReadBatch_ScopedReadOnlyAndClean(t *testing.T) {
 		if n != 0 {
 			t.Errorf("the tenant leaked past its batch: saw %d sites", n)
 		}
+	}
+}
+
+// TestReadBatch_KeptPlansSaveForWhatIsPlannedEachRun: a read batch runs kept plans, a query
+// queued with QueuePlannedEachRun is planned for its values, the queries after it run kept
+// plans again, and the setting does not outlive the batch.
+func TestReadBatch_KeptPlansSaveForWhatIsPlannedEachRun(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	modes := make([]string, 3)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT current_setting('plan_cache_mode')`).QueryRow(func(r pgx.Row) error { return r.Scan(&modes[0]) })
+	database.QueuePlannedEachRun(b, `SELECT current_setting('plan_cache_mode')`).QueryRow(func(r pgx.Row) error { return r.Scan(&modes[1]) })
+	b.Queue(`SELECT current_setting('plan_cache_mode')`).QueryRow(func(r pgx.Row) error { return r.Scan(&modes[2]) })
+	if err := database.ReadBatch(ctx, db.App, database.Scope{}, b); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"force_generic_plan", "force_custom_plan", "force_generic_plan"}; !slices.Equal(modes, want) {
+		t.Errorf("plan modes in the batch: %v, want %v", modes, want)
+	}
+	conns := db.App.AcquireAllIdle(ctx)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for _, c := range conns {
+		var mode string
+		if err := c.QueryRow(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "auto" {
+			t.Errorf("a pooled connection kept plan_cache_mode %q after its batch", mode)
+		}
+	}
+}
+
+// TestUUIDs_ReadAsTheirBytes: the application's pool reads uuid columns into uuid.UUID from
+// their bytes (not through text), with NULL as before: nil for *uuid.UUID, the zero UUID for
+// uuid.UUID; arrays too.
+func TestUUIDs_ReadAsTheirBytes(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	one, two := uuid.New(), uuid.New()
+	var (
+		got, null      uuid.UUID
+		present, absnt *uuid.UUID
+		list           []uuid.UUID
+	)
+	null = uuid.New() // overwritten by NULL
+	err := db.App.QueryRow(ctx, `SELECT $1::uuid, NULL::uuid, $1::uuid, NULL::uuid, ARRAY[$1, $2]::uuid[]`, one, two).
+		Scan(&got, &null, &present, &absnt, &list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != one || null != uuid.Nil || present == nil || *present != one || absnt != nil || !slices.Equal(list, []uuid.UUID{one, two}) {
+		t.Errorf("read %v, %v, %v, %v, %v", got, null, present, absnt, list)
+	}
+	c, err := db.App.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	plan := c.Conn().TypeMap().PlanScan(pgtype.UUIDOID, pgtype.BinaryFormatCode, &got)
+	if name := fmt.Sprintf("%T", plan); !strings.Contains(name, "scanUUIDBytes") {
+		t.Errorf("a uuid is read into uuid.UUID by %s, not from its bytes", name)
 	}
 }

@@ -71,7 +71,12 @@ func New(t testing.TB) *DB {
 	db := &DB{Name: name, AdminURL: withDatabase(AdminURL(), name, "", "")}
 	db.AppURL = withDatabase(AdminURL(), name, appRole, appPassword)
 	t.Cleanup(func() { drop(name) })
-	if db.App, err = pgxpool.New(ctx, db.AppURL); err != nil {
+	// The application's pool is configured as the server's is (database.PoolConfig).
+	appCfg, err := database.PoolConfig(db.AppURL)
+	if err != nil {
+		t.Fatalf("app pool: %v", err)
+	}
+	if db.App, err = pgxpool.NewWithConfig(ctx, appCfg); err != nil {
 		t.Fatalf("app pool: %v", err)
 	}
 	t.Cleanup(db.App.Close)
