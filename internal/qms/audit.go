@@ -131,7 +131,7 @@ func (s *Service) AuditTrail(ctx context.Context, a Actor, f AuditFilter) (Audit
 		if err != nil {
 			return err
 		}
-		page.Entries, err = pgx.CollectRows(rows, pgx.RowToStructByName[AuditEntry])
+		page.Entries, err = database.CollectRows[AuditEntry](rows)
 		return err
 	})
 	if err != nil {

@@ -707,7 +707,7 @@ func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter
 	if err != nil {
 		return nil, err
 	}
-	audits, err := pgx.CollectRows(rows, pgx.RowToStructByName[Audit])
+	audits, err := database.CollectRows[Audit](rows)
 	if err != nil {
 		return nil, err
 	}

@@ -598,7 +598,7 @@ func queueCAPAs(b *pgx.Batch, org uuid.UUID, today time.Time, f CAPAFilter, out 
 	q := pageFirst(capaSelect, "capas c", page, order)
 	b.Queue(q, w.args...).Query(func(rows pgx.Rows) error {
 		var err error
-		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPA])
+		*out, err = database.CollectRows[CAPA](rows)
 		return err
 	})
 	return nil

@@ -192,7 +192,7 @@ func capaDetails(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.Time,
 	if err != nil {
 		return d, err
 	}
-	if d.Fishbone, err = pgx.CollectRows(rows, pgx.RowToStructByName[FishboneCause]); err != nil {
+	if d.Fishbone, err = database.CollectRows[FishboneCause](rows); err != nil {
 		return d, err
 	}
 	if d.Actions, err = capaActions(ctx, tx, org, id, uuid.Nil); err != nil {
@@ -219,7 +219,7 @@ func capaActions(ctx context.Context, tx pgx.Tx, org, capaID, actionID uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[CAPAAction])
+	return database.CollectRows[CAPAAction](rows)
 }
 
 func capaChecks(ctx context.Context, tx pgx.Tx, org, capaID uuid.UUID) ([]EffectivenessCheck, error) {
@@ -235,7 +235,7 @@ func capaChecks(ctx context.Context, tx pgx.Tx, org, capaID uuid.UUID) ([]Effect
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[EffectivenessCheck])
+	return database.CollectRows[EffectivenessCheck](rows)
 }
 
 // capaProcesses are the processes whose risks a change to the CAPA may move: its own and
@@ -691,7 +691,7 @@ func (s *Service) CAPAActionsOf(ctx context.Context, a Actor, owner uuid.UUID, o
 func queueCAPAWork(b *pgx.Batch, org, owner uuid.UUID, today time.Time, overdue bool, out *[]CAPAWorkItem) {
 	b.Queue(capaWorkSQL, org, owner, today, overdue, true).Query(func(rows pgx.Rows) error {
 		var err error
-		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPAWorkItem])
+		*out, err = database.CollectRows[CAPAWorkItem](rows)
 		return err
 	})
 }

@@ -193,7 +193,7 @@ func checklistOf(ctx context.Context, tx pgx.Tx, org, auditID uuid.UUID) ([]Chec
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, pgx.RowToStructByName[ChecklistItem])
+	items, err := database.CollectRows[ChecklistItem](rows)
 	if err != nil {
 		return nil, err
 	}
@@ -612,7 +612,7 @@ func (s *Service) QuestionTemplates(ctx context.Context, a Actor) ([]QuestionTem
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[QuestionTemplate])
+		out, err = database.CollectRows[QuestionTemplate](rows)
 		return err
 	})
 	return out, err

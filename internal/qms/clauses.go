@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // ClauseSummary is a clause of ISO 9001 in the clause index, with how much of the
@@ -39,7 +41,7 @@ func (s *Service) Clauses(ctx context.Context, a Actor) ([]ClauseSummary, error)
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[ClauseSummary])
+		out, err = database.CollectRows[ClauseSummary](rows)
 		return err
 	})
 	return out, err
@@ -85,7 +87,7 @@ func (s *Service) Clause(ctx context.Context, a Actor, number string) (Clause, e
 		if err != nil {
 			return err
 		}
-		out.Children, err = pgx.CollectRows(rows, pgx.RowToStructByName[ClauseSummary])
+		out.Children, err = database.CollectRows[ClauseSummary](rows)
 		return err
 	})
 	return out, err
@@ -157,7 +159,7 @@ func summariseRecords(ctx context.Context, tx pgx.Tx, org uuid.UUID, f RecordFil
 	if err != nil {
 		return err
 	}
-	if out.ByType, err = pgx.CollectRows(rows, pgx.RowToStructByName[TypeCount]); err != nil {
+	if out.ByType, err = database.CollectRows[TypeCount](rows); err != nil {
 		return err
 	}
 	for _, t := range out.ByType {
@@ -204,7 +206,7 @@ func (l *clauseList) list(ctx context.Context, pool *pgxpool.Pool) ([]ISOClause,
 		if err != nil {
 			return nil, err
 		}
-		clauses, err := pgx.CollectRows(rows, pgx.RowToStructByName[ISOClause])
+		clauses, err := database.CollectRows[ISOClause](rows)
 		if err != nil {
 			return nil, err
 		}

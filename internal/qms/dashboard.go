@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // Dashboard answers "are we in control?" on the organisation home: the risk heat map, open
@@ -123,7 +125,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 	b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY lower(name)`, a.OrgID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			d.Sites, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
+			d.Sites, err = database.CollectRows[Site](rows)
 			return err
 		})
 	b.Queue(`SELECT `+heatLikelihoodSQL+`, residual_severity, exposure_band, count(*)
@@ -225,7 +227,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 		a.OrgID, site, today, today.AddDate(0, 0, upcomingAuditDays)).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			d.UpcomingAudits, err = pgx.CollectRows(rows, pgx.RowToStructByName[UpcomingAudit])
+			d.UpcomingAudits, err = database.CollectRows[UpcomingAudit](rows)
 			return err
 		})
 	b.Queue(`SELECT count(*) FILTER (WHERE status = 'on_track'), count(*) FILTER (WHERE status = 'at_risk'),
@@ -249,7 +251,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 	b.Queue(capaWorkSQL+` LIMIT 8`, a.OrgID, a.UserID, today, false, false).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			d.MyCAPAWork, err = pgx.CollectRows(rows, pgx.RowToStructByName[CAPAWorkItem])
+			d.MyCAPAWork, err = database.CollectRows[CAPAWorkItem](rows)
 			return err
 		})
 	queueMyReviewActions(b, a, &d.MyReviewActions)

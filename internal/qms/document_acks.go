@@ -259,14 +259,14 @@ func (s *Service) AcknowledgementMatrix(ctx context.Context, a Actor, documentID
 		if err != nil {
 			return err
 		}
-		if m.Processes, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process]); err != nil {
+		if m.Processes, err = database.CollectRows[Process](rows); err != nil {
 			return err
 		}
 		rows, err = tx.Query(ctx, memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, a.OrgID)
 		if err != nil {
 			return err
 		}
-		if m.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member]); err != nil {
+		if m.Members, err = database.CollectRows[Member](rows); err != nil {
 			return err
 		}
 		if m.Document.EffectiveVersionID == nil {
@@ -286,7 +286,7 @@ func (s *Service) AcknowledgementMatrix(ctx context.Context, a Actor, documentID
 		if err != nil {
 			return err
 		}
-		m.Rows, err = pgx.CollectRows(rows, pgx.RowToStructByName[AckRow])
+		m.Rows, err = database.CollectRows[AckRow](rows)
 		return err
 	})
 	if err != nil {
@@ -341,7 +341,7 @@ func queueDocumentHome(b *pgx.Batch, a Actor, h *HomeSummary) {
 		 ORDER BY k.assigned_at, d.number LIMIT 20`, a.OrgID, a.UserID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			h.MyAcknowledgements, err = pgx.CollectRows(rows, pgx.RowToStructByName[PendingAcknowledgement])
+			h.MyAcknowledgements, err = database.CollectRows[PendingAcknowledgement](rows)
 			return err
 		})
 	b.Queue(`SELECT d.id AS document_id, v.id AS version_id, d.number, d.title, v.revision, 'review' AS task
@@ -357,7 +357,7 @@ func queueDocumentHome(b *pgx.Batch, a Actor, h *HomeSummary) {
 		 ORDER BY 3`, a.OrgID, a.UserID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			h.MyDocumentTasks, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentTask])
+			h.MyDocumentTasks, err = database.CollectRows[DocumentTask](rows)
 			return err
 		})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // ReviewFlag says a document needs review, why, and who or what raised it: a person, or
@@ -91,7 +92,7 @@ func raiseReviewFlag(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, doc
 		if err != nil {
 			return ReviewFlag{}, false, err
 		}
-		existing, err := pgx.CollectRows(rows, pgx.RowToStructByName[ReviewFlag])
+		existing, err := database.CollectRows[ReviewFlag](rows)
 		if err != nil {
 			return ReviewFlag{}, false, err
 		}

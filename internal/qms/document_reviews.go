@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // PeriodicReviewMeaning is what the signature on a periodic review confirming a document
@@ -185,7 +186,7 @@ func (s *Service) DocumentView(ctx context.Context, a Actor, id uuid.UUID) (Docu
 	b.Queue(versionFileSelect+fmt.Sprintf(effective, "vf")+` WHERE vf.tenant_id = $1 ORDER BY f.filename, f.id`, org, id).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			vw.Files, err = pgx.CollectRows(rows, pgx.RowToStructByName[File])
+			vw.Files, err = database.CollectRows[File](rows)
 			return err
 		})
 	b.Queue(acknowledgementSelect+fmt.Sprintf(effective, "k")+` WHERE k.tenant_id = $1 AND k.user_id = $3`, org, id, a.UserID).
@@ -208,13 +209,13 @@ func (s *Service) DocumentView(ctx context.Context, a Actor, id uuid.UUID) (Docu
 		ORDER BY f.resolved_at IS NOT NULL, f.raised_at DESC`, org, id).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			vw.Flags, err = pgx.CollectRows(rows, pgx.RowToStructByName[ReviewFlag])
+			vw.Flags, err = database.CollectRows[ReviewFlag](rows)
 			return err
 		})
 	b.Queue(periodicReviewSelect+` WHERE r.tenant_id = $1 AND r.document_id = $2 ORDER BY r.reviewed_at DESC`, org, id).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			vw.Reviews, err = pgx.CollectRows(rows, pgx.RowToStructByName[PeriodicReview])
+			vw.Reviews, err = database.CollectRows[PeriodicReview](rows)
 			return err
 		})
 	queueSignatures(b, org, "document", id, &vw.ReviewSignatures)

@@ -70,7 +70,7 @@ func documentTypes(ctx context.Context, tx pgx.Tx, org uuid.UUID) ([]DocumentTyp
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[DocumentType])
+	return database.CollectRows[DocumentType](rows)
 }
 
 // UpdateDocumentType renames a type or changes its prefix. Documents already numbered keep

@@ -126,7 +126,7 @@ func queueDocumentVersions(b *pgx.Batch, org, documentID uuid.UUID, out *[]Docum
 	b.Queue(versionSelect+` WHERE v.tenant_id = $1 AND v.document_id = $2 ORDER BY v.revision DESC`, org, documentID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentVersion])
+			*out, err = database.CollectRows[DocumentVersion](rows)
 			return err
 		})
 }
@@ -166,7 +166,7 @@ func versionFiles(ctx context.Context, tx pgx.Tx, org, versionID uuid.UUID) ([]F
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[File])
+	return database.CollectRows[File](rows)
 }
 
 // versionContentHash is the SHA-256 of exactly what an approver signs: the document's number
@@ -494,7 +494,7 @@ func versionReviews(ctx context.Context, tx pgx.Tx, org, versionID uuid.UUID) ([
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[VersionReview])
+	return database.CollectRows[VersionReview](rows)
 }
 
 // ReviewVersion records a reviewer's decision. Requesting changes needs a comment and sends
@@ -850,7 +850,7 @@ func (s *Service) DocumentVersionView(ctx context.Context, a Actor, documentID, 
 			if err != nil {
 				return err
 			}
-			if vw.Members, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member]); err != nil {
+			if vw.Members, err = database.CollectRows[Member](rows); err != nil {
 				return err
 			}
 		}

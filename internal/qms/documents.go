@@ -283,7 +283,7 @@ func (s *Service) DocumentList(ctx context.Context, a Actor, f DocumentFilter) (
 	b.Queue(`SELECT `+documentTypeColumns+` FROM document_types WHERE tenant_id = $1 ORDER BY sort_order, name`, a.OrgID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			l.Types, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentType])
+			l.Types, err = database.CollectRows[DocumentType](rows)
 			return err
 		})
 	queueProcesses(b, a.OrgID, &l.Processes)
@@ -308,7 +308,7 @@ func (s *Service) queueDocuments(b *pgx.Batch, a Actor, f DocumentFilter, page *
 	}
 	list.Query(func(rows pgx.Rows) error {
 		var err error
-		page.Documents, err = pgx.CollectRows(rows, pgx.RowToStructByName[Document])
+		page.Documents, err = database.CollectRows[Document](rows)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // EvidenceKind is what an evidence link points at.
@@ -162,7 +163,7 @@ func evidenceOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, owner string, ids
 	if err != nil {
 		return nil, err
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[evidenceRow])
+	list, err := database.CollectRows[evidenceRow](rows)
 	if err != nil {
 		return nil, err
 	}

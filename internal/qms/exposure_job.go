@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // NoteOverdueActions is the periodic exposure work of every organisation: it marks open CAPA
@@ -96,7 +98,7 @@ func (s *Service) inEveryOrganisation(ctx context.Context, run func(context.Cont
 	if err != nil {
 		return 0, err
 	}
-	orgs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Organisation])
+	orgs, err := database.CollectRows[Organisation](rows)
 	if err != nil {
 		return 0, err
 	}

@@ -200,7 +200,7 @@ func listFindingsWhere(ctx context.Context, tx pgx.Tx, org uuid.UUID, cond strin
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[Finding])
+	return database.CollectRows[Finding](rows)
 }
 
 func getFinding(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (Finding, error) {
@@ -660,7 +660,7 @@ func queueFindings(b *pgx.Batch, org uuid.UUID, f FindingFilter, page *FindingPa
 	b.Queue(sql, q.args...).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			page.Findings, err = pgx.CollectRows(rows, pgx.RowToStructByName[Finding])
+			page.Findings, err = database.CollectRows[Finding](rows)
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // HomeSummary is what the organisation home shows: the shape of the organisation, what the
@@ -44,7 +45,7 @@ func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSumm
 		ORDER BY lower(p.name)`, a.OrgID, a.UserID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			h.MyProcesses, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+			h.MyProcesses, err = database.CollectRows[Process](rows)
 			return err
 		})
 	queueDocumentHome(b, a, &h)
@@ -55,7 +56,7 @@ func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSumm
 			FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 8`, a.OrgID).
 			Query(func(rows pgx.Rows) error {
 				var err error
-				h.RecentActivity, err = pgx.CollectRows(rows, pgx.RowToStructByName[AuditEntry])
+				h.RecentActivity, err = database.CollectRows[AuditEntry](rows)
 				return err
 			})
 	}

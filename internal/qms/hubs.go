@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // ClauseDocuments lists the current (not obsolete) documents that address a clause or one of
@@ -22,7 +24,7 @@ func (s *Service) ClauseDocuments(ctx context.Context, a Actor, number string) (
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Document])
+		out, err = database.CollectRows[Document](rows)
 		return err
 	})
 	return out, err

@@ -389,7 +389,7 @@ func (s *Service) ObjectiveDetail(ctx context.Context, a Actor, id uuid.UUID) (O
 		if err != nil {
 			return err
 		}
-		if d.Measurements, err = pgx.CollectRows(rows, pgx.RowToStructByName[Measurement]); err != nil {
+		if d.Measurements, err = database.CollectRows[Measurement](rows); err != nil {
 			return err
 		}
 		ids := make([]string, len(d.Measurements))
@@ -405,7 +405,7 @@ func (s *Service) ObjectiveDetail(ctx context.Context, a Actor, id uuid.UUID) (O
 		if err != nil {
 			return err
 		}
-		if d.Corrections, err = pgx.CollectRows(rows, pgx.RowToStructByName[AuditEntry]); err != nil {
+		if d.Corrections, err = database.CollectRows[AuditEntry](rows); err != nil {
 			return err
 		}
 		rows, err = tx.Query(ctx, `SELECT `+fileColumns+` FROM files WHERE tenant_id = $1 AND id IN (
@@ -413,7 +413,7 @@ func (s *Service) ObjectiveDetail(ctx context.Context, a Actor, id uuid.UUID) (O
 		if err != nil {
 			return err
 		}
-		files, err := pgx.CollectRows(rows, pgx.RowToStructByName[File])
+		files, err := database.CollectRows[File](rows)
 		d.ImportFiles = map[uuid.UUID]File{}
 		for _, f := range files {
 			d.ImportFiles[f.ID] = f

@@ -43,7 +43,7 @@ func queueMembers(b *pgx.Batch, org uuid.UUID, out *[]Member) {
 	b.Queue(memberSelect+` WHERE m.tenant_id = $1 ORDER BY u.name, u.email`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Member])
+			*out, err = database.CollectRows[Member](rows)
 			return err
 		})
 }

@@ -455,7 +455,7 @@ func (s *Service) Objectives(ctx context.Context, a Actor, f ObjectiveFilter) (O
 		b.Queue(objectiveSelect+where+` AND ($6 = '' OR o.status = $6) AND ($7 = '' OR lower(o.title) > $7)
 			ORDER BY lower(o.title) LIMIT $8`, append(args, string(f.Status), f.After, f.Limit+1)...).
 			Query(func(rows pgx.Rows) error {
-				list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Objective])
+				list, err := database.CollectRows[Objective](rows)
 				for _, o := range list {
 					out.Objectives = append(out.Objectives, ObjectiveSummary{Objective: o})
 				}

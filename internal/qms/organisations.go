@@ -108,7 +108,7 @@ func (s *Service) OrganisationsOf(ctx context.Context, userID uuid.UUID) ([]MyOr
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[MyOrganisation])
+		out, err = database.CollectRows[MyOrganisation](rows)
 		return err
 	})
 	return out, err

@@ -82,7 +82,7 @@ func queueProcesses(b *pgx.Batch, org uuid.UUID, out *[]Process) {
 		ORDER BY p.archived_at IS NOT NULL, lower(p.name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+			*out, err = database.CollectRows[Process](rows)
 			return err
 		})
 }

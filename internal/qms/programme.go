@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // AuditRef names an audit briefly, with the date it took place or is planned.
@@ -226,7 +228,7 @@ func programmeCoverage(ctx context.Context, tx pgx.Tx, org uuid.UUID, year int, 
 	if err != nil {
 		return p, nil, err
 	}
-	processes, err := pgx.CollectRows(rows, pgx.RowToStructByName[Process])
+	processes, err := database.CollectRows[Process](rows)
 	if err != nil {
 		return p, nil, err
 	}

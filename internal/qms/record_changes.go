@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // RecordInput is what a person enters for a record, as typed. Which type-specific fields
@@ -77,7 +78,7 @@ func loadRefData(ctx context.Context, tx pgx.Tx, org uuid.UUID) (*refData, error
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1`, org).Query(func(rows pgx.Rows) error {
-		types, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordType])
+		types, err := database.CollectRows[RecordType](rows)
 		for _, t := range types {
 			d.types[t.ID] = t
 		}

@@ -186,7 +186,7 @@ func (s *Service) RecordImports(ctx context.Context, a Actor) ([]RecordImport, e
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[RecordImport])
+		out, err = database.CollectRows[RecordImport](rows)
 		return err
 	})
 	return out, err
@@ -216,7 +216,7 @@ func (s *Service) RecordImport(ctx context.Context, a Actor, id uuid.UUID, limit
 		if err != nil {
 			return err
 		}
-		if out.Problems, err = pgx.CollectRows(rows, pgx.RowToStructByName[ImportProblem]); err != nil {
+		if out.Problems, err = database.CollectRows[ImportProblem](rows); err != nil {
 			return err
 		}
 		var stored int

@@ -155,7 +155,7 @@ func listRecordTypes(ctx context.Context, tx pgx.Tx, org uuid.UUID) ([]RecordTyp
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByName[RecordType])
+	return database.CollectRows[RecordType](rows)
 }
 
 // RecordType loads one record type.

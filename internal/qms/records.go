@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // RecordState is where a record is in its life: a draft may change, a final record never
@@ -295,7 +297,7 @@ func loadRevisionParts(ctx context.Context, tx pgx.Tx, org uuid.UUID, rev *Revis
 		WHERE rc.tenant_id = $1 AND rc.revision_id = $2 ORDER BY c.sort_key`, org, rev.ID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			rev.Clauses, err = pgx.CollectRows(rows, pgx.RowToStructByName[ClauseRef])
+			rev.Clauses, err = database.CollectRows[ClauseRef](rows)
 			return err
 		})
 	b.Queue(`SELECT f.id, f.sha256, f.size_bytes, f.content_type, f.filename, f.uploaded_by, f.uploaded_at
@@ -303,13 +305,13 @@ func loadRevisionParts(ctx context.Context, tx pgx.Tx, org uuid.UUID, rev *Revis
 		 WHERE rf.tenant_id = $1 AND rf.revision_id = $2 ORDER BY lower(f.filename), f.id`, org, rev.ID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			rev.Files, err = pgx.CollectRows(rows, pgx.RowToStructByName[File])
+			rev.Files, err = database.CollectRows[File](rows)
 			return err
 		})
 	b.Queue(`SELECT user_id, name FROM record_attendees WHERE tenant_id = $1 AND revision_id = $2 ORDER BY lower(name), id`, org, rev.ID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			rev.Attendees, err = pgx.CollectRows(rows, pgx.RowToStructByName[Attendee])
+			rev.Attendees, err = database.CollectRows[Attendee](rows)
 			return err
 		})
 	return tx.SendBatch(ctx, b).Close()
@@ -355,7 +357,7 @@ func (s *Service) recordDetail(ctx context.Context, a Actor, id uuid.UUID, n int
 		if err != nil {
 			return err
 		}
-		if d.Revisions, err = pgx.CollectRows(rows, pgx.RowToStructByName[RevisionSummary]); err != nil {
+		if d.Revisions, err = database.CollectRows[RevisionSummary](rows); err != nil {
 			return err
 		}
 		d.Signatures, err = signaturesOf(ctx, tx, a.OrgID, "record", id)
@@ -570,7 +572,7 @@ func queueRecords(b *pgx.Batch, org uuid.UUID, f RecordFilter, page *RecordPage)
 	}
 	q, args := recordsQuery(org, f, f.Limit+1)
 	b.Queue(q, args...).Query(func(rows pgx.Rows) error {
-		list, err := pgx.CollectRows(rows, pgx.RowToStructByName[RecordRow])
+		list, err := database.CollectRows[RecordRow](rows)
 		if err != nil {
 			return err
 		}
@@ -672,7 +674,7 @@ func queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) {
 	b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			out.Types, err = pgx.CollectRows(rows, pgx.RowToStructByName[RecordType])
+			out.Types, err = database.CollectRows[RecordType](rows)
 			return err
 		})
 	queueProcesses(b, org, &out.Processes)
@@ -680,7 +682,7 @@ func queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) {
 	b.Queue(supplierChoiceSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			out.Suppliers, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])
+			out.Suppliers, err = database.CollectRows[Supplier](rows)
 			return err
 		})
 	queueMembers(b, org, &out.Members)

@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // recurrenceMonths is how far back an earlier nonconformity makes a new one recurring.
@@ -79,7 +81,7 @@ func (s *Service) RecurringFindings(ctx context.Context, a Actor, processID uuid
 		if err != nil {
 			return err
 		}
-		fs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Finding])
+		fs, err := database.CollectRows[Finding](rows)
 		if err != nil {
 			return err
 		}
@@ -94,7 +96,7 @@ func (s *Service) RecurringFindings(ctx context.Context, a Actor, processID uuid
 		if err != nil {
 			return err
 		}
-		recs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Recurrence])
+		recs, err := database.CollectRows[Recurrence](rows)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // PastRetention lists final records whose keep-until date has passed, the longest overdue
@@ -38,7 +39,7 @@ func (s *Service) DisposedRecords(ctx context.Context, a Actor, limit int) ([]Re
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Record])
+		out, err = database.CollectRows[Record](rows)
 		return err
 	})
 	return out, err
@@ -143,7 +144,7 @@ func allRevisions(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) ([]Revision
 	if err != nil {
 		return nil, err
 	}
-	revs, err := pgx.CollectRows(rows, pgx.RowToStructByName[Revision])
+	revs, err := database.CollectRows[Revision](rows)
 	if err != nil {
 		return nil, err
 	}

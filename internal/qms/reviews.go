@@ -196,7 +196,7 @@ func (s *Service) getReview(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, l
 	b.Queue(`SELECT m.input_key, m.minutes, m.version, u.name AS updated_by_name, m.updated_at
 		FROM review_minutes m JOIN users u ON u.id = m.updated_by WHERE m.tenant_id = $1 AND m.review_id = $2`, org, id).
 		Query(func(rows pgx.Rows) error {
-			ms, err := pgx.CollectRows(rows, pgx.RowToStructByName[ReviewMinute])
+			ms, err := database.CollectRows[ReviewMinute](rows)
 			for _, m := range ms {
 				rv.Minutes[m.Key] = m
 			}
@@ -205,7 +205,7 @@ func (s *Service) getReview(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, l
 	b.Queue(reviewOutputSelect+` WHERE o.tenant_id = $1 AND o.review_id = $2 ORDER BY o.created_at, o.id`, org, id).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			rv.Outputs, err = pgx.CollectRows(rows, pgx.RowToStructByName[ReviewOutput])
+			rv.Outputs, err = database.CollectRows[ReviewOutput](rows)
 			return err
 		})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -259,7 +259,7 @@ func (s *Service) Reviews(ctx context.Context, a Actor) ([]Review, error) {
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Review])
+		out, err = database.CollectRows[Review](rows)
 		return err
 	})
 	return out, err
@@ -725,7 +725,7 @@ func queueMyReviewActions(b *pgx.Batch, a Actor, out *[]MyReviewAction) {
 		  ORDER BY 1 DESC, 6, 2 LIMIT 20`, a.OrgID, a.UserID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[MyReviewAction])
+			*out, err = database.CollectRows[MyReviewAction](rows)
 			return err
 		})
 }

@@ -597,7 +597,7 @@ func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error
 	b.Queue(pageFirst(riskSelect, "risks r", pageSQL, order), w.args...).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			page.Risks, err = pgx.CollectRows(rows, pgx.RowToStructByName[Risk])
+			page.Risks, err = database.CollectRows[Risk](rows)
 			if len(page.Risks) > f.Limit {
 				page.Risks = page.Risks[:f.Limit]
 				last := page.Risks[f.Limit-1]
@@ -650,7 +650,7 @@ func (s *Service) RiskDetail(ctx context.Context, a Actor, id uuid.UUID) (RiskDe
 		if err != nil {
 			return err
 		}
-		if d.History, err = pgx.CollectRows(rows, pgx.RowToStructByName[ExposureChange]); err != nil {
+		if d.History, err = database.CollectRows[ExposureChange](rows); err != nil {
 			return err
 		}
 		if n := len(d.History); n > 0 {
@@ -662,7 +662,7 @@ func (s *Service) RiskDetail(ctx context.Context, a Actor, id uuid.UUID) (RiskDe
 		if err != nil {
 			return err
 		}
-		if d.Documents, err = pgx.CollectRows(rows, pgx.RowToStructByName[DocumentRef]); err != nil {
+		if d.Documents, err = database.CollectRows[DocumentRef](rows); err != nil {
 			return err
 		}
 		rows, err = tx.Query(ctx, `SELECT f.id, f.reference, f.classification, f.status FROM risk_findings rf
@@ -699,7 +699,7 @@ func exposureWeightRows(ctx context.Context, tx pgx.Tx, org uuid.UUID) ([]Exposu
 	if err != nil {
 		return nil, err
 	}
-	ws, err := pgx.CollectRows(rows, pgx.RowToStructByName[ExposureWeight])
+	ws, err := database.CollectRows[ExposureWeight](rows)
 	slices.SortFunc(ws, func(a, b ExposureWeight) int {
 		return slices.Index(ExposureSignals, a.Signal) - slices.Index(ExposureSignals, b.Signal)
 	})

@@ -129,7 +129,7 @@ func queueSignatures(b *pgx.Batch, org uuid.UUID, entityType string, entityID uu
 		WHERE tenant_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY signed_at, id`, org, entityType, entityID).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Signature])
+			*out, err = database.CollectRows[Signature](rows)
 			return err
 		})
 }

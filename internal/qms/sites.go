@@ -60,7 +60,7 @@ func queueSites(b *pgx.Batch, org uuid.UUID, out *[]Site) {
 		ORDER BY archived_at IS NOT NULL, lower(name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Site])
+			*out, err = database.CollectRows[Site](rows)
 			return err
 		})
 }

@@ -148,7 +148,7 @@ func (s *Service) Suppliers(ctx context.Context, a Actor, f SupplierFilter) ([]S
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByName[Supplier])
+		out, err = database.CollectRows[Supplier](rows)
 		return err
 	})
 	return out, err
