@@ -58,6 +58,9 @@ func TestCollectRows_AsPgxByName(t *testing.T) {
 	if len(want) != 3 || !reflect.DeepEqual(got, want) {
 		t.Fatalf("CollectRows read\n%+v\npgx reads\n%+v", got, want)
 	}
+	if got[0].hidden != "" {
+		t.Error("an unexported field was read into")
+	}
 	if got[1].OwnerID == got[0].OwnerID || &got[0].Clauses[0] == &got[1].Clauses[0] {
 		t.Error("rows share a pointer or an array")
 	}
