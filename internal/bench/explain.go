@@ -55,10 +55,10 @@ func Explain(ctx context.Context, db *Database, o *OrgTarget, pages []Page, dir 
 	}
 	var mu sync.Mutex
 	var plans strings.Builder
-	// One connection, so that every request reuses its prepared statements: a page's reads
-	// run kept plans from the first request (database.ReadBatch), but statements outside a
-	// read batch are planned for their values five times before PostgreSQL may keep a
-	// generic plan, which is what a busy server runs. The kept request comes after that.
+	// One connection, so that every request reuses its prepared statements: PostgreSQL plans
+	// a statement for its values five times, then may keep a generic plan (the lists queued
+	// with database.QueueKeptPlan keep one from the first), which is what a busy server runs.
+	// The kept request comes after that choice.
 	cfg.MaxConns = 1
 	cfg.ConnConfig.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
 		mu.Lock()

@@ -42,13 +42,14 @@ func PoolConfig(url string) (*pgxpool.Config, error) {
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "plumbline"
 	cfg.AfterConnect = registerTypes
-	// Statements are prepared once per connection, and a page's reads run plans kept for
-	// their shape (see ReadBatch): planning a page's joins for each request cost ten times
-	// what running them did. A kept plan assumes every tenant holds an average share of a
-	// table, so queries are written to suit any tenant: the WHERE clause names only the
-	// filters that are set, and a list chooses its page from one table along an index led by
-	// tenant_id before joining the rest. QueuePlannedEachRun is the exception for a query
-	// whose plan must follow its values.
+	// Statements are prepared once per connection, and PostgreSQL may keep a generic plan for
+	// one after five runs (plan_cache_mode auto, the default); QueueKeptPlan makes it keep one
+	// from the first: planning a page's joins for each request cost ten times what running
+	// them did. A kept plan assumes every tenant holds an average share of a table, so
+	// queries are written to suit any tenant: the WHERE clause names only the filters that
+	// are set, and a list chooses its page from one table along an index led by tenant_id
+	// before joining the rest. QueuePlannedEachRun is the exception for a query whose plan
+	// must follow its values.
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
@@ -116,35 +117,37 @@ func run(ctx context.Context, pool *pgxpool.Pool, s Scope, readOnly bool, fn fun
 // and sets the scope for it alone, and the Sync ends it, so no BEGIN or COMMIT is sent. Each
 // query's callback (Query, QueryRow, Exec) runs as its results arrive; the first error stops
 // the rest and the transaction rolls back.
-//
-// The batch runs kept plans (plan_cache_mode force_generic_plan) from a statement's first run.
-// Left to choose (auto), PostgreSQL compares a kept plan's cost, estimated for a tenant of
-// average size, with the cost of plans made for the values at hand; for a list of the first
-// page of a large organisation the latter look cheaper (a LIMIT over many rows), so it planned
-// those lists afresh on every request, which cost more than running them. The queries are
-// written to suit a kept plan (see Open).
 func ReadBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
 	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
 	full.Queue(`SELECT set_config('transaction_read_only', 'on', true),
-		set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true),
-		set_config('plan_cache_mode', '`+keptPlans+`', true)`,
+		set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
 		uuidOrEmpty(s.TenantID), uuidOrEmpty(s.UserID))
 	full.QueuedQueries = append(full.QueuedQueries, b.QueuedQueries...)
 	return pool.SendBatch(ctx, full).Close()
 }
 
-// keptPlans is the plan_cache_mode of a ReadBatch.
-const keptPlans = "force_generic_plan"
+// QueueKeptPlan queues a query that runs a plan kept for its shape from its first run. Left
+// to choose (plan_cache_mode auto), PostgreSQL compares the cost of a kept plan, estimated for
+// a tenant of average size, with the cost of plans made for the values at hand; for the first
+// page of a large organisation's list the latter look cheaper (a LIMIT over many rows), so it
+// planned such a list afresh on every request, which cost more than running it. The query
+// must suit a kept plan (see PoolConfig). The setting is changed for this transaction only,
+// around the query, in the same pipeline.
+func QueueKeptPlan(b *pgx.Batch, sql string, args ...any) *pgx.QueuedQuery {
+	return queueWithPlanMode(b, "force_generic_plan", sql, args)
+}
 
-// QueuePlannedEachRun queues, for a ReadBatch, a query that PostgreSQL plans for each run's
-// values, where every other statement runs a plan kept for its shape. It is for the few
-// queries whose best plan depends on the values: a full-text search, whose matches may be
-// three documents or three thousand. The setting is changed for this transaction only, around
-// the query, in the same pipeline.
+// QueuePlannedEachRun queues a query that PostgreSQL plans for each run's values. It is for
+// the few queries whose best plan depends on the values: a full-text search, whose matches
+// may be three documents or three thousand.
 func QueuePlannedEachRun(b *pgx.Batch, sql string, args ...any) *pgx.QueuedQuery {
-	b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`)
+	return queueWithPlanMode(b, "force_custom_plan", sql, args)
+}
+
+func queueWithPlanMode(b *pgx.Batch, mode, sql string, args []any) *pgx.QueuedQuery {
+	b.Queue(`SELECT set_config('plan_cache_mode', $1, true)`, mode)
 	q := b.Queue(sql, args...)
-	b.Queue(`SELECT set_config('plan_cache_mode', '` + keptPlans + `', true)`)
+	b.Queue(`SELECT set_config('plan_cache_mode', 'auto', true)`)
 	return q
 }
 

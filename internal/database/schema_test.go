@@ -381,21 +381,26 @@ func TestReadBatch_ScopedReadOnlyAndClean(t *testing.T) {
 	}
 }
 
-// TestReadBatch_KeptPlansSaveForWhatIsPlannedEachRun: a read batch runs kept plans, a query
-// queued with QueuePlannedEachRun is planned for its values, the queries after it run kept
-// plans again, and the setting does not outlive the batch.
-func TestReadBatch_KeptPlansSaveForWhatIsPlannedEachRun(t *testing.T) {
+// TestReadBatch_PlanModes: a read batch leaves PostgreSQL to choose how to plan, a query
+// queued with QueueKeptPlan runs a kept plan, one queued with QueuePlannedEachRun is planned
+// for its values, the queries after either are left to choose again, and no setting outlives
+// the batch.
+func TestReadBatch_PlanModes(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
-	modes := make([]string, 3)
+	modes := make([]string, 5)
+	mode := func(i int) func(pgx.Row) error { return func(r pgx.Row) error { return r.Scan(&modes[i]) } }
+	const q = `SELECT current_setting('plan_cache_mode')`
 	b := &pgx.Batch{}
-	b.Queue(`SELECT current_setting('plan_cache_mode')`).QueryRow(func(r pgx.Row) error { return r.Scan(&modes[0]) })
-	database.QueuePlannedEachRun(b, `SELECT current_setting('plan_cache_mode')`).QueryRow(func(r pgx.Row) error { return r.Scan(&modes[1]) })
-	b.Queue(`SELECT current_setting('plan_cache_mode')`).QueryRow(func(r pgx.Row) error { return r.Scan(&modes[2]) })
+	b.Queue(q).QueryRow(mode(0))
+	database.QueueKeptPlan(b, q).QueryRow(mode(1))
+	b.Queue(q).QueryRow(mode(2))
+	database.QueuePlannedEachRun(b, q).QueryRow(mode(3))
+	b.Queue(q).QueryRow(mode(4))
 	if err := database.ReadBatch(ctx, db.App, database.Scope{}, b); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"force_generic_plan", "force_custom_plan", "force_generic_plan"}; !slices.Equal(modes, want) {
+	if want := []string{"auto", "force_generic_plan", "auto", "force_custom_plan", "auto"}; !slices.Equal(modes, want) {
 		t.Errorf("plan modes in the batch: %v, want %v", modes, want)
 	}
 	conns := db.App.AcquireAllIdle(ctx)
@@ -405,12 +410,12 @@ func TestReadBatch_KeptPlansSaveForWhatIsPlannedEachRun(t *testing.T) {
 		}
 	}()
 	for _, c := range conns {
-		var mode string
-		if err := c.QueryRow(ctx, `SELECT current_setting('plan_cache_mode')`).Scan(&mode); err != nil {
+		var m string
+		if err := c.QueryRow(ctx, q).Scan(&m); err != nil {
 			t.Fatal(err)
 		}
-		if mode != "auto" {
-			t.Errorf("a pooled connection kept plan_cache_mode %q after its batch", mode)
+		if m != "auto" {
+			t.Errorf("a pooled connection kept plan_cache_mode %q after its batch", m)
 		}
 	}
 }

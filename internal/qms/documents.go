@@ -304,7 +304,7 @@ func (s *Service) queueDocuments(b *pgx.Batch, a Actor, f DocumentFilter, page *
 		// words up first; only a plan made for the words knows.
 		list = database.QueuePlannedEachRun(b, q, args...)
 	} else {
-		list = b.Queue(q, args...)
+		list = database.QueueKeptPlan(b, q, args...)
 	}
 	list.Query(func(rows pgx.Rows) error {
 		var err error

@@ -571,7 +571,13 @@ func queueRecords(b *pgx.Batch, org uuid.UUID, f RecordFilter, page *RecordPage)
 		f.Limit = defaultPageSize
 	}
 	q, args := recordsQuery(org, f, f.Limit+1)
-	b.Queue(q, args...).Query(func(rows pgx.Rows) error {
+	queue := database.QueueKeptPlan
+	if strings.TrimSpace(f.Query) != "" {
+		// How many records the words match decides whether to walk the list or look the
+		// words up first; only a plan made for the words knows.
+		queue = database.QueuePlannedEachRun
+	}
+	queue(b, q, args...).Query(func(rows pgx.Rows) error {
 		list, err := database.CollectRows[RecordRow](rows)
 		if err != nil {
 			return err
