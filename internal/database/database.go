@@ -33,8 +33,8 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// PoolConfig is how the server's pools connect to url: every pool that serves or tests the
-// application is configured here, so they all read values alike.
+// PoolConfig is how the application's pools connect to url: the server's, the benchmark's
+// and the tests', so that they all read values alike.
 func PoolConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
