@@ -85,6 +85,17 @@ func (f *docFixture) revise(docID uuid.UUID, body, summary string) qms.DocumentV
 	return qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, docID, d.ID, d.Version, qms.DraftInput{Body: body, ChangeSummary: summary}))(f.t)
 }
 
+// attach uploads a file as the process owner and adds it to the document's open draft,
+// keeping the draft's text and summary.
+func (f *docFixture) attach(docID uuid.UUID, filename, content string) qms.DocumentVersion {
+	f.t.Helper()
+	ctx := context.Background()
+	up := qmstest.Must(f.svc.ReceiveFile(ctx, f.org.ProcessOwner, "files", filename, strings.NewReader(content)))(f.t)
+	v := f.open(docID)
+	return qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, docID, v.ID, v.Version,
+		qms.DraftInput{Body: v.Body, ChangeSummary: v.ChangeSummary, Uploads: []qms.Upload{up}}))(f.t)
+}
+
 func (f *docFixture) actions(docID uuid.UUID) []string {
 	f.t.Helper()
 	trail := qmstest.Must(f.svc.AuditTrail(context.Background(), f.org.Admin, qms.AuditFilter{EntityType: "document", EntityID: docID.String(), Limit: 200}))(f.t)
@@ -321,9 +332,7 @@ func TestDocumentVersions_TheSignatureHashesExactlyTheContentSigned(t *testing.T
 	f := newDocFixture(t)
 	ctx := context.Background()
 	d := f.create("Plating", "Zinc-nickel to 8 microns.")
-	up := qmstest.Must(f.svc.ReceiveFile(ctx, f.org.ProcessOwner, "files", "spec.pdf", strings.NewReader("%PDF-1.4\nspec A\n")))(t)
-	v := f.open(d.ID)
-	qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, d.ID, v.ID, v.Version, qms.DraftInput{Body: v.Body, ChangeSummary: "First issue", Uploads: []qms.Upload{up}}))(t)
+	f.attach(d.ID, "spec.pdf", "%PDF-1.4\nspec A\n")
 	v1 := f.issue(d.ID)
 	f.revise(d.ID, "Zinc-nickel to 10 microns.", "Thicker plating")
 	v2 := f.issue(d.ID)
@@ -351,18 +360,15 @@ func TestDocumentView_ShowsTheVersionInForceWithItsFilesAndAcknowledgements(t *t
 	f := newDocFixture(t)
 	ctx := context.Background()
 	d := f.create("Anodising", "Type II, sealed.")
-	up := qmstest.Must(f.svc.ReceiveFile(ctx, f.org.ProcessOwner, "files", "spec.pdf", strings.NewReader("%PDF-1.4\nspec\n")))(t)
-	v := f.open(d.ID)
-	qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, d.ID, v.ID, v.Version, qms.DraftInput{Body: v.Body, ChangeSummary: "First issue", Uploads: []qms.Upload{up}}))(t)
+	f.attach(d.ID, "spec.pdf", "%PDF-1.4\nspec\n")
 	qmstest.Must(f.svc.SetDocumentAudience(ctx, f.org.ProcessOwner, d.ID, d.Version, qms.Audience{
 		Roles: []auth.Role{auth.RoleViewer, auth.RoleAuditor}}))(t)
 	v1 := f.issue(d.ID)
 	qmstest.Must(f.svc.AcknowledgeVersion(ctx, f.org.Viewer, d.ID, v1.ID))(t)
 	// A revision under way, with a file of its own, changes nothing the page says about the
 	// version in force.
-	draft := f.revise(d.ID, "Type III, hard anodised.", "Harder finish")
-	other := qmstest.Must(f.svc.ReceiveFile(ctx, f.org.ProcessOwner, "files", "draft-only.pdf", strings.NewReader("%PDF-1.4\ndraft\n")))(t)
-	qmstest.Must(f.svc.EditDraft(ctx, f.org.ProcessOwner, d.ID, draft.ID, draft.Version, qms.DraftInput{Body: draft.Body, ChangeSummary: draft.ChangeSummary, Uploads: []qms.Upload{other}}))(t)
+	f.revise(d.ID, "Type III, hard anodised.", "Harder finish")
+	draft := f.attach(d.ID, "draft-only.pdf", "%PDF-1.4\ndraft\n")
 
 	vw := qmstest.Must(f.svc.DocumentView(ctx, f.org.Viewer, d.ID))(t)
 	if vw.Effective == nil || vw.Effective.ID != v1.ID || vw.Effective.Body != "Type II, sealed." {
