@@ -78,7 +78,9 @@ func TestSchema_EveryTenantTableIsIsolated(t *testing.T) {
 	}
 
 	// Each tenant table has a policy that compares tenant_id with the transaction's tenant,
-	// for reading and for writing.
+	// for reading and for writing, reading the tenant once per statement: written without the
+	// subquery, PostgreSQL parses the setting again for every row and every rescan of a join.
+	const onceATenant = "(tenant_id = ( SELECT app_tenant_id() AS app_tenant_id))"
 	rows, err = db.Admin.Query(ctx, `
 		SELECT tablename, policyname, cmd, coalesce(qual, ''), coalesce(with_check, '')
 		  FROM pg_policies WHERE schemaname = 'public'`)
@@ -91,7 +93,7 @@ func TestSchema_EveryTenantTableIsIsolated(t *testing.T) {
 		if err := r.Scan(&tbl, &name, &cmd, &qual, &check); err != nil {
 			return err
 		}
-		if cmd == "ALL" && strings.Contains(qual, "tenant_id = app_tenant_id()") && strings.Contains(check, "tenant_id = app_tenant_id()") {
+		if cmd == "ALL" && qual == onceATenant && check == onceATenant {
 			isolated[tbl] = true
 		}
 		return nil
@@ -101,7 +103,7 @@ func TestSchema_EveryTenantTableIsIsolated(t *testing.T) {
 	}
 	for tbl := range tenant {
 		if !isolated[tbl] {
-			t.Errorf("tenant table %s has no policy tying both reads and writes to app_tenant_id()", tbl)
+			t.Errorf("tenant table %s has no policy tying both reads and writes to (SELECT app_tenant_id())", tbl)
 		}
 	}
 
@@ -420,10 +422,11 @@ func TestReadBatch_PlanModes(t *testing.T) {
 	}
 }
 
-// TestUUIDs_ReadAsTheirBytes: the application's pool reads uuid columns into uuid.UUID from
+// TestUUIDs_TravelAsTheirBytes: the application's pool reads uuid columns into uuid.UUID from
 // their bytes (not through text), with NULL as before: nil for *uuid.UUID, the zero UUID for
-// uuid.UUID; arrays too.
-func TestUUIDs_ReadAsTheirBytes(t *testing.T) {
+// uuid.UUID; arrays too. Parameters go the other way the same: uuid.UUID, *uuid.UUID (nil is
+// NULL) and []uuid.UUID arrive as the same values, sent as their bytes.
+func TestUUIDs_TravelAsTheirBytes(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
 	one, two := uuid.New(), uuid.New()
@@ -441,13 +444,31 @@ func TestUUIDs_ReadAsTheirBytes(t *testing.T) {
 	if got != one || null != uuid.Nil || present == nil || *present != one || absnt != nil || !slices.Equal(list, []uuid.UUID{one, two}) {
 		t.Errorf("read %v, %v, %v, %v, %v", got, null, present, absnt, list)
 	}
+
+	// Parameters, checked against their text form on the server's side.
+	var asText, ptrText, arrText string
+	var nilIsNull bool
+	err = db.App.QueryRow(ctx, `SELECT $1::uuid::text, $2::uuid::text, $3::uuid IS NULL, $4::uuid[]::text`,
+		one, &two, (*uuid.UUID)(nil), []uuid.UUID{two, one}).Scan(&asText, &ptrText, &nilIsNull, &arrText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asText != one.String() || ptrText != two.String() || !nilIsNull || arrText != "{"+two.String()+","+one.String()+"}" {
+		t.Errorf("sent %s, %s, nil is NULL %v, %s", asText, ptrText, nilIsNull, arrText)
+	}
+
 	c, err := db.App.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Release()
-	plan := c.Conn().TypeMap().PlanScan(pgtype.UUIDOID, pgtype.BinaryFormatCode, &got)
+	types := c.Conn().TypeMap()
+	plan := types.PlanScan(pgtype.UUIDOID, pgtype.BinaryFormatCode, &got)
 	if name := fmt.Sprintf("%T", plan); !strings.Contains(name, "scanUUIDBytes") {
 		t.Errorf("a uuid is read into uuid.UUID by %s, not from its bytes", name)
+	}
+	enc := types.PlanEncode(pgtype.UUIDOID, pgtype.BinaryFormatCode, one)
+	if name := fmt.Sprintf("%T", enc); !strings.Contains(name, "encodeUUIDBytes") {
+		t.Errorf("a uuid.UUID is sent by %s, not as its bytes", name)
 	}
 }
