@@ -339,6 +339,55 @@ func TestCAPA_ListFiltersAsTheDashboardCounts(t *testing.T) {
 	}
 }
 
+// The dashboard's ageing buckets meet where the CAPA list's age filter puts them: a CAPA
+// opened 30 days ago is in the first, 31 days in the second, and so on to over 90 days.
+func TestCAPA_AgeingAtTheEdgesOfEachBucket(t *testing.T) {
+	w := newAuditWorld(t)
+	today := day(2026, 6, 1)
+	for _, days := range []int{91, 90, 61, 60, 31, 30, 0} {
+		w.setToday(today.AddDate(0, 0, -days))
+		w.capaFor(t)
+	}
+	w.setToday(today)
+	d := qmstest.Must(w.svc.Home(w.ctx, w.org.Viewer, uuid.Nil))(t).Dashboard
+	if d.CAPAAgeing != [len(qms.CAPAAgeBuckets)]int{2, 2, 2, 1} {
+		t.Errorf("ageing %v, want [2 2 2 1]", d.CAPAAgeing)
+	}
+	for i, bucket := range qms.CAPAAgeBuckets {
+		listed := qmstest.Must(w.svc.CAPAs(w.ctx, w.org.Viewer, qms.CAPAFilter{Age: bucket.Key}))(t)
+		if d.CAPAAgeing[i] != len(listed) {
+			t.Errorf("dashboard: %d CAPAs open %s, the list has %d", d.CAPAAgeing[i], bucket.Label, len(listed))
+		}
+	}
+}
+
+// Each person's home counts their open actions on CAPAs not yet closed, and those past due,
+// as the CAPA list filtered to their actions shows them.
+func TestCAPA_MyActionsOnTheHomePage(t *testing.T) {
+	w := newAuditWorld(t)
+	w.setToday(day(2025, 12, 15)) // actions are planned ahead
+	first, second := w.capaFor(t), w.capaFor(t)
+	w.action(t, first, w.org.Auditor, "2026-02-20")  // overdue
+	w.action(t, first, w.org.Auditor, "2026-03-02")  // due today: not overdue
+	w.action(t, second, w.org.Auditor, "2026-01-15") // overdue, on another CAPA
+	done := w.action(t, second, w.org.Auditor, "2026-01-10")
+	w.complete(t, second, done, w.org.Auditor)     // completed: no longer open
+	w.action(t, second, w.org.Admin, "2026-01-01") // someone else's
+	w.setToday(day(2026, 3, 2))
+
+	d := qmstest.Must(w.svc.Home(w.ctx, w.org.Auditor, uuid.Nil))(t).Dashboard
+	if d.MyCAPAActions != 3 || d.MyOverdueActions != 2 {
+		t.Errorf("my actions %d, overdue %d; want 3, 2", d.MyCAPAActions, d.MyOverdueActions)
+	}
+	overdue := qmstest.Must(w.svc.CAPAs(w.ctx, w.org.Viewer, qms.CAPAFilter{ActionOwnerID: w.org.Auditor.UserID, Overdue: true}))(t)
+	if len(overdue) != 2 {
+		t.Errorf("the list of CAPAs with the auditor's overdue actions has %d, want 2", len(overdue))
+	}
+	if d := qmstest.Must(w.svc.Home(w.ctx, w.org.Admin, uuid.Nil))(t).Dashboard; d.MyCAPAActions != 1 || d.MyOverdueActions != 1 {
+		t.Errorf("the admin's actions %d, overdue %d; want 1, 1", d.MyCAPAActions, d.MyOverdueActions)
+	}
+}
+
 func TestCAPA_CancelledActionsAndThePlannedCheck(t *testing.T) {
 	w := newAuditWorld(t)
 	c := w.capaFor(t)

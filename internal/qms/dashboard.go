@@ -2,6 +2,8 @@ package qms
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -168,8 +170,10 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 			})
 			return err
 		})
-	// By main clause: the clause titles and their order are the standard's, known here.
-	b.Queue(`SELECT split_part(f.clause_number, '.', 1), f.classification, count(*)
+	// By main clause: the clause titles and their order are the standard's, known here. The
+	// findings are counted by clause as they are stored and the few groups summed by main
+	// clause here, rather than the clause split and sorted for every open finding.
+	b.Queue(`SELECT f.clause_number, f.classification, count(*)
 		  FROM findings f
 		 WHERE f.tenant_id = $1 AND f.status = 'open' AND f.clause_number IS NOT NULL AND `+siteCond("f.site_id = $2", siteID)+`
 		 GROUP BY 1, 2`, a.OrgID, site).
@@ -178,7 +182,8 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 			var n int
 			byClause := make([]FindingTally, 0, 10)
 			_, err := pgx.ForEachRow(rows, []any{&number, &class, &n}, func() error {
-				byClause = addToTally(byClause, number, number, Classification(class), n)
+				main, _, _ := strings.Cut(number, ".")
+				byClause = addToTally(byClause, main, main, Classification(class), n)
 				return nil
 			})
 			for _, k := range clauses {
@@ -192,18 +197,18 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 	// Open CAPAs by age, from an index of open CAPAs that holds what these counts read. The
 	// CAPAs with an overdue action are those among them in the set of CAPAs of the overdue
 	// actions, read once from the index of open actions by due date and probed by hash.
-	b.Queue(`SELECT count(*) FILTER (WHERE $3::date - c.opened_at::date <= 30),
-		        count(*) FILTER (WHERE $3::date - c.opened_at::date BETWEEN 31 AND 60),
-		        count(*) FILTER (WHERE $3::date - c.opened_at::date BETWEEN 61 AND 90),
-		        count(*) FILTER (WHERE $3::date - c.opened_at::date > 90),
+	b.Queue(`SELECT `+capaAgeCounts("c.opened_at", "$3")+`,
 		        count(*) FILTER (WHERE c.status = 'awaiting_check'),
 		        count(*) FILTER (WHERE c.id IN (SELECT x.capa_id FROM capa_actions x
 		          WHERE x.tenant_id = $1 AND x.status = 'open' AND x.due_date < $3))
 		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND `+siteCond("c.site_id = $2", siteID),
 		a.OrgID, site, today).
 		QueryRow(func(row pgx.Row) error {
-			return row.Scan(&d.CAPAAgeing[0], &d.CAPAAgeing[1], &d.CAPAAgeing[2], &d.CAPAAgeing[3],
-				&d.CAPAsAwaitingCheck, &d.OverdueCAPAActions)
+			dest := make([]any, 0, len(d.CAPAAgeing)+2)
+			for i := range d.CAPAAgeing {
+				dest = append(dest, &d.CAPAAgeing[i])
+			}
+			return row.Scan(append(dest, &d.CAPAsAwaitingCheck, &d.OverdueCAPAActions)...)
 		})
 	// Each count reads its own index (reviews due, open flags) rather than probing every
 	// current document of the organisation.
@@ -238,12 +243,15 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 			return row.Scan(&d.Objectives.OnTrack, &d.Objectives.AtRisk, &d.Objectives.OffTrack, &d.Objectives.NoData)
 		})
 	queueMyRisksRose(b, a, today, &d.MyRisksRose)
-	b.Queue(`SELECT (SELECT count(*) FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
-		          WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed'),
-		        (SELECT count(*) FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
-		          WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed' AND x.due_date < $3),
+	// The actor's open actions are read once, through the index of each owner's open actions;
+	// counted separately, the overdue ones were read through the index of every open action
+	// by due date, which a plan kept for a tenant of average size cannot tell is larger.
+	b.Queue(`SELECT mine.n, mine.overdue,
 		        (SELECT count(*) FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = k.tenant_id AND c.id = k.capa_id
-		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check')`,
+		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check')
+		   FROM (SELECT count(*) AS n, count(*) FILTER (WHERE x.due_date < $3) AS overdue
+		           FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
+		          WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed') mine`,
 		a.OrgID, a.UserID, today).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.MyCAPAActions, &d.MyOverdueActions, &d.MyChecksToVerify)
@@ -255,6 +263,34 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 			return err
 		})
 	queueMyReviewActions(b, a, &d.MyReviewActions)
+}
+
+// capaAgeCounts is the select list that counts rows in each of CAPAAgeBuckets, by the days
+// from the date a row was opened (column, a timestamptz) to today (a date parameter), as the
+// CAPA list's age filter counts them. The bounds are turned into instants once per statement
+// (each a subquery run once), so every row is compared as it is stored instead of being
+// converted to a date in the database's time zone once for each bucket.
+func capaAgeCounts(column, today string) string {
+	since := func(days int) string {
+		// Opened on or after the day `days` before today: at or after that day's midnight.
+		return "(SELECT (" + today + "::date - " + strconv.Itoa(days) + ")::timestamptz)"
+	}
+	counts := make([]string, 0, len(CAPAAgeBuckets))
+	for _, b := range CAPAAgeBuckets {
+		var conds []string
+		if b.MaxDays > 0 {
+			conds = append(conds, column+" >= "+since(b.MaxDays))
+		}
+		if b.MinDays > 0 {
+			// At least MinDays old: opened before the day MinDays-1 days ago began.
+			conds = append(conds, column+" < "+since(b.MinDays-1))
+		}
+		if len(conds) == 0 {
+			conds = append(conds, "true")
+		}
+		counts = append(counts, "count(*) FILTER (WHERE "+strings.Join(conds, " AND ")+")")
+	}
+	return strings.Join(counts, ", ")
 }
 
 // addToTally adds n findings of a class to the tally with the key, starting one (labelled
