@@ -2,6 +2,7 @@ package qms_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -506,6 +507,24 @@ func TestDocuments_ListFiltersAndPagesByNumber(t *testing.T) {
 	next := qmstest.Must(f.svc.Documents(ctx, f.org.Viewer, qms.DocumentFilter{Limit: 4, After: page.NextAfter}))(t)
 	if len(next.Documents) != 2 || next.Documents[0].Number != "QP-005" || next.NextAfter != "" {
 		t.Fatalf("second page: %+v", next)
+	}
+	// A search pages the same way, in number order, on the register page too.
+	var found []string
+	after := ""
+	for pages := 0; pages < 5; pages++ {
+		l := qmstest.Must(f.svc.DocumentList(ctx, f.org.Viewer, qms.DocumentFilter{Query: "procedure", Limit: 2, After: after}))(t)
+		for _, d := range l.Page.Documents {
+			found = append(found, d.Number+" "+d.Title)
+		}
+		if after = l.Page.NextAfter; after == "" {
+			break
+		}
+		if len(l.Page.Documents) != 2 || after != l.Page.Documents[1].Number {
+			t.Fatalf("search page after %q: %d documents, next after %q", after, len(l.Page.Documents), l.Page.NextAfter)
+		}
+	}
+	if want := "[QP-001 Procedure A QP-002 Procedure B QP-003 Procedure C QP-004 Procedure D QP-005 Procedure E]"; fmt.Sprint(found) != want {
+		t.Fatalf("search pages %v, want %s", found, want)
 	}
 	only := qmstest.Must(f.svc.Documents(ctx, f.org.Viewer, qms.DocumentFilter{Flagged: true}))(t).Documents
 	if len(only) != 1 || only[0].ID != flagged.ID || only[0].OpenFlags != 1 {
