@@ -171,8 +171,8 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 			return err
 		})
 	// By main clause: the clause titles and their order are the standard's, known here. The
-	// findings are counted by clause as they are stored and the few groups summed by main
-	// clause here, rather than the clause split and sorted for every open finding.
+	// findings are counted by clause as stored, and the few groups summed by main clause here,
+	// rather than every open finding's clause being split in the query.
 	b.Queue(`SELECT f.clause_number, f.classification, count(*)
 		  FROM findings f
 		 WHERE f.tenant_id = $1 AND f.status = 'open' AND f.clause_number IS NOT NULL AND `+siteCond("f.site_id = $2", siteID)+`
@@ -243,9 +243,10 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 			return row.Scan(&d.Objectives.OnTrack, &d.Objectives.AtRisk, &d.Objectives.OffTrack, &d.Objectives.NoData)
 		})
 	queueMyRisksRose(b, a, today, &d.MyRisksRose)
-	// The actor's open actions are read once, through the index of each owner's open actions;
-	// counted separately, the overdue ones were read through the index of every open action
-	// by due date, which a plan kept for a tenant of average size cannot tell is larger.
+	// The actor's open actions are read once, through the index of each owner's open actions,
+	// and the overdue ones counted among them. Counted in a query of their own, they were read
+	// through the organisation's index of open actions by due date: a plan kept for a tenant
+	// of average size cannot tell that index is the larger.
 	b.Queue(`SELECT mine.n, mine.overdue,
 		        (SELECT count(*) FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = k.tenant_id AND c.id = k.capa_id
 		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check')
