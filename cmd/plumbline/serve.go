@@ -81,6 +81,8 @@ func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, 
 	// previous server left unfinished starts again.
 	svc.SetLogger(log)
 	defer svc.Close()
+	// Pages keep what they read of a whole organisation while the server hears of its changes.
+	svc.FollowChanges()
 	if n, err := svc.ResumeRecordImports(ctx); err != nil {
 		log.Error("resuming record imports", "error", err)
 	} else if n > 0 {

@@ -43,6 +43,7 @@ func StartApp(pool *pgxpool.Pool) (*App, error) {
 		return nil, err
 	}
 	a.Service = qms.New(pool, qms.Options{Evidence: store, MaxUploadBytes: MaxUpload})
+	a.Service.FollowChanges() // as serve does
 	a.srv = server.New(server.Config{}, a.Service, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if a.URL, err = a.listen(a.srv.Handler()); err != nil {
 		a.Close()

@@ -107,6 +107,38 @@ func TestSchema_EveryTenantTableIsIsolated(t *testing.T) {
 		}
 	}
 
+	// Each tenant table announces its changes on commit (migration 00066), for inserts,
+	// updates and deletes alike: a server keeps what it read of an organisation until it
+	// hears of a change, so a table that changed silently would leave pages out of date.
+	rows, err = db.Admin.Query(ctx, `
+		SELECT c.relname, array_agg(t.tgtype::int ORDER BY t.tgtype)
+		  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+		 WHERE p.proname IN ('announce_new_rows', 'announce_old_rows') AND NOT t.tgisinternal
+		 GROUP BY c.relname`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announced := map[string]bool{}
+	err = forEach(rows, func(r pgx.Rows) error {
+		var tbl string
+		var types []int
+		if err := r.Scan(&tbl, &types); err != nil {
+			return err
+		}
+		// tgtype bits: 4 insert, 8 delete, 16 update; statement level, after (no row or
+		// before bit). One trigger for each event.
+		announced[tbl] = slices.Equal(types, []int{4, 8, 16})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tbl := range tenant {
+		if !announced[tbl] {
+			t.Errorf("tenant table %s does not announce its inserts, updates and deletes: SELECT announce_tenant_changes('%s')", tbl, tbl)
+		}
+	}
+
 	// Keys: primary and unique keys (constraints and unique indexes) of tenant tables lead
 	// with tenant_id; foreign keys between tenant tables include it on both sides.
 	rows, err = db.Admin.Query(ctx, `

@@ -39,6 +39,8 @@ func startApp(t *testing.T) *app {
 	if _, err := demo.Seed(context.Background(), svc); err != nil {
 		t.Fatalf("seeding the demo: %v", err)
 	}
+	// As serve does: pages keep what they read of the organisation until it changes.
+	svc.FollowChanges()
 	srv := server.New(server.Config{}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv.Handler())

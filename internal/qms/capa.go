@@ -516,12 +516,11 @@ func (s *Service) CAPAList(ctx context.Context, a Actor, f CAPAFilter) (CAPAList
 	if f.ActionOwnerID != uuid.Nil {
 		queueCAPAWork(b, a.OrgID, f.ActionOwnerID, today, f.Overdue, &l.OwnerActions)
 	}
-	queueProcesses(b, a.OrgID, &l.Processes)
-	queueSites(b, a.OrgID, &l.Sites)
-	queueMembers(b, a.OrgID, &l.Members)
+	keep := s.queueChoices(b, a.OrgID, &l.Processes, &l.Sites, &l.Members)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return CAPAList{}, err
 	}
+	keep()
 	return l, nil
 }
 

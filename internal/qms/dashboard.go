@@ -20,10 +20,29 @@ type Dashboard struct {
 	// SiteID narrows everything that belongs to a site (findings, CAPAs, risks, audits,
 	// objectives) to one site; uuid.Nil shows the whole organisation. Documents have no site.
 	SiteID uuid.UUID
-	Sites  []Site
 	Today  time.Time
 	// Me is the person looking, for links to their own work.
 	Me uuid.UUID
+
+	OrgDashboard
+
+	// The actor's own work beyond documents to read and approve (HomeSummary has those).
+	MyReviewsDue     int // documents the actor owns whose periodic review is due
+	MyCAPAActions    int
+	MyOverdueActions int
+	MyChecksToVerify int
+	// MyCAPAWork is the actor's open CAPA actions and checks to verify, soonest first.
+	MyCAPAWork []CAPAWorkItem
+	// MyReviewActions are the open management review actions the actor owns.
+	MyReviewActions []MyReviewAction
+	// MyRisksRose are the actor's risks that rose into a higher band lately.
+	MyRisksRose []RiskRise
+}
+
+// OrgDashboard is the part of the dashboard that is the same for every member: what the
+// organisation (or one site) looks like today. Home keeps it until the organisation changes.
+type OrgDashboard struct {
+	Sites []Site
 
 	// HeatMap counts active risks by where their current exposure puts them:
 	// HeatMap[likelihood-1][severity-1]. Bands counts them by exposure band.
@@ -47,18 +66,6 @@ type Dashboard struct {
 	ProcessGaps    int
 
 	Objectives ObjectiveCounts
-
-	// The actor's own work beyond documents to read and approve (HomeSummary has those).
-	MyReviewsDue     int // documents the actor owns whose periodic review is due
-	MyCAPAActions    int
-	MyOverdueActions int
-	MyChecksToVerify int
-	// MyCAPAWork is the actor's open CAPA actions and checks to verify, soonest first.
-	MyCAPAWork []CAPAWorkItem
-	// MyReviewActions are the open management review actions the actor owns.
-	MyReviewActions []MyReviewAction
-	// MyRisksRose are the actor's risks that rose into a higher band lately.
-	MyRisksRose []RiskRise
 }
 
 // BandCounts counts risks by exposure band.
@@ -119,12 +126,11 @@ type ObjectiveCounts struct {
 // upcomingAuditDays is how far ahead the dashboard lists planned audits.
 const upcomingAuditDays = 60
 
-// queueDashboard adds the dashboard's queries to the home page's batch: one round trip for
-// every widget. siteID narrows the site-bound widgets.
-func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, clauses []ISOClause, d *Dashboard) {
-	d.SiteID, d.Today, d.Me = siteID, today, a.UserID
+// queueOrgDashboard adds the queries of the dashboard's shared part to the home page's
+// batch: one round trip for every widget. siteID narrows the site-bound widgets.
+func queueOrgDashboard(b *pgx.Batch, org uuid.UUID, today time.Time, siteID uuid.UUID, clauses []ISOClause, d *OrgDashboard) {
 	site := nilIfZero(siteID)
-	b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY lower(name)`, a.OrgID).
+	b.Queue(`SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY lower(name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			d.Sites, err = database.CollectRows[Site](rows)
@@ -132,7 +138,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 		})
 	b.Queue(`SELECT `+heatLikelihoodSQL+`, residual_severity, exposure_band, count(*)
 		  FROM risks WHERE tenant_id = $1 AND status = 'active' AND `+siteCond("site_id = $2", siteID)+`
-		 GROUP BY 1, 2, 3`, a.OrgID, site).
+		 GROUP BY 1, 2, 3`, org, site).
 		Query(func(rows pgx.Rows) error {
 			var l, sev, n int
 			var band string
@@ -160,7 +166,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 		         WHERE f.tenant_id = $1 AND f.status = 'open' AND `+siteCond("f.site_id = $2", siteID)+`
 		         GROUP BY f.process_id, f.classification) t
 		  JOIN processes p ON p.tenant_id = $1 AND p.id = t.process_id
-		 ORDER BY lower(p.name), p.id`, a.OrgID, site).
+		 ORDER BY lower(p.name), p.id`, org, site).
 		Query(func(rows pgx.Rows) error {
 			var key, label, class string
 			var n int
@@ -176,7 +182,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 	b.Queue(`SELECT f.clause_number, f.classification, count(*)
 		  FROM findings f
 		 WHERE f.tenant_id = $1 AND f.status = 'open' AND f.clause_number IS NOT NULL AND `+siteCond("f.site_id = $2", siteID)+`
-		 GROUP BY 1, 2`, a.OrgID, site).
+		 GROUP BY 1, 2`, org, site).
 		Query(func(rows pgx.Rows) error {
 			var number, class string
 			var n int
@@ -202,7 +208,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 		        count(*) FILTER (WHERE c.id IN (SELECT x.capa_id FROM capa_actions x
 		          WHERE x.tenant_id = $1 AND x.status = 'open' AND x.due_date < $3))
 		   FROM capas c WHERE c.tenant_id = $1 AND c.status <> 'closed' AND `+siteCond("c.site_id = $2", siteID),
-		a.OrgID, site, today).
+		org, site, today).
 		QueryRow(func(row pgx.Row) error {
 			dest := make([]any, 0, len(d.CAPAAgeing)+2)
 			for i := range d.CAPAAgeing {
@@ -216,12 +222,10 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 		          WHERE d.tenant_id = $1 AND d.obsoleted_at IS NULL AND d.next_review_on <= $2),
 		        (SELECT count(DISTINCT g.document_id) FROM document_review_flags g
 		           JOIN documents d ON d.tenant_id = g.tenant_id AND d.id = g.document_id
-		          WHERE g.tenant_id = $1 AND g.resolved_at IS NULL AND d.obsoleted_at IS NULL),
-		        (SELECT count(*) FROM documents d
-		          WHERE d.tenant_id = $1 AND d.obsoleted_at IS NULL AND d.next_review_on <= $2 AND d.owner_user_id = $3)`,
-		a.OrgID, today.AddDate(0, 0, ReviewDueSoonDays), a.UserID).
+		          WHERE g.tenant_id = $1 AND g.resolved_at IS NULL AND d.obsoleted_at IS NULL)`,
+		org, today.AddDate(0, 0, ReviewDueSoonDays)).
 		QueryRow(func(row pgx.Row) error {
-			return row.Scan(&d.DocumentsReviewDue, &d.DocumentsFlagged, &d.MyReviewsDue)
+			return row.Scan(&d.DocumentsReviewDue, &d.DocumentsFlagged)
 		})
 	b.Queue(`SELECT au.id, au.reference, au.title, au.type, au.planned_start
 		  FROM audits au
@@ -229,7 +233,7 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 		   AND `+siteCond(`EXISTS (SELECT 1 FROM audit_sites s WHERE s.tenant_id = au.tenant_id
 		                              AND s.audit_id = au.id AND s.site_id = $2)`, siteID)+`
 		 ORDER BY au.planned_start, au.reference LIMIT 8`,
-		a.OrgID, site, today, today.AddDate(0, 0, upcomingAuditDays)).
+		org, site, today, today.AddDate(0, 0, upcomingAuditDays)).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			d.UpcomingAudits, err = database.CollectRows[UpcomingAudit](rows)
@@ -238,10 +242,16 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 	b.Queue(`SELECT count(*) FILTER (WHERE status = 'on_track'), count(*) FILTER (WHERE status = 'at_risk'),
 		        count(*) FILTER (WHERE status = 'off_track'), count(*) FILTER (WHERE status = 'no_data')
 		   FROM objectives WHERE tenant_id = $1 AND archived_at IS NULL AND `+siteCond("site_id = $2", siteID),
-		a.OrgID, site).
+		org, site).
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&d.Objectives.OnTrack, &d.Objectives.AtRisk, &d.Objectives.OffTrack, &d.Objectives.NoData)
 		})
+}
+
+// queueMyDashboard adds the queries of the actor's own part of the dashboard to the home
+// page's batch.
+func queueMyDashboard(b *pgx.Batch, a Actor, today time.Time, d *Dashboard) {
+	d.Today, d.Me = today, a.UserID
 	queueMyRisksRose(b, a, today, &d.MyRisksRose)
 	// The actor's open actions are read once, through the index of each owner's open actions,
 	// and the overdue ones counted among them. Counted in a query of their own, they were read
@@ -249,13 +259,15 @@ func queueDashboard(b *pgx.Batch, a Actor, today time.Time, siteID uuid.UUID, cl
 	// of average size cannot tell that index is the larger.
 	b.Queue(`SELECT mine.n, mine.overdue,
 		        (SELECT count(*) FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = k.tenant_id AND c.id = k.capa_id
-		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check')
+		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check'),
+		        (SELECT count(*) FROM documents d
+		          WHERE d.tenant_id = $1 AND d.owner_user_id = $2 AND d.obsoleted_at IS NULL AND d.next_review_on <= $4)
 		   FROM (SELECT count(*) AS n, count(*) FILTER (WHERE x.due_date < $3) AS overdue
 		           FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
 		          WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed') mine`,
-		a.OrgID, a.UserID, today).
+		a.OrgID, a.UserID, today, today.AddDate(0, 0, ReviewDueSoonDays)).
 		QueryRow(func(row pgx.Row) error {
-			return row.Scan(&d.MyCAPAActions, &d.MyOverdueActions, &d.MyChecksToVerify)
+			return row.Scan(&d.MyCAPAActions, &d.MyOverdueActions, &d.MyChecksToVerify, &d.MyReviewsDue)
 		})
 	b.Queue(capaWorkSQL+` LIMIT 8`, a.OrgID, a.UserID, today, false, false).
 		Query(func(rows pgx.Rows) error {
@@ -336,7 +348,7 @@ const heatLikelihoodSQL = `LEAST(5, GREATEST(1, (exposure + residual_severity - 
 // queueCoverageGaps queues the counts of clauses and processes that no internal audit of the
 // year covers, by the audit programme's rule (coverage), reading only what that rule looks
 // at: the active processes and the year's internal audits with their criteria and scope.
-func queueCoverageGaps(b *pgx.Batch, org uuid.UUID, year int, clauses []ISOClause, d *Dashboard) {
+func queueCoverageGaps(b *pgx.Batch, org uuid.UUID, year int, clauses []ISOClause, d *OrgDashboard) {
 	var processes []Process
 	b.Queue(`SELECT id, name FROM processes WHERE tenant_id = $1 AND archived_at IS NULL ORDER BY lower(name)`, org).
 		Query(func(rows pgx.Rows) error {

@@ -302,11 +302,11 @@ func (s *Service) DocumentList(ctx context.Context, a Actor, f DocumentFilter) (
 			l.Types, err = database.CollectRows[DocumentType](rows)
 			return err
 		})
-	queueProcesses(b, a.OrgID, &l.Processes)
-	queueMembers(b, a.OrgID, &l.Members)
+	keep := s.queueChoices(b, a.OrgID, &l.Processes, nil, &l.Members)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return DocumentList{}, err
 	}
+	keep()
 	return l, nil
 }
 

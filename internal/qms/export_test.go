@@ -34,3 +34,17 @@ func (s *Service) SignAndAttachForTest(ctx context.Context, a Actor, uploads []U
 
 // HeatLikelihoodSQL is where the heat map places a risk on its likelihood axis.
 const HeatLikelihoodSQL = heatLikelihoodSQL
+
+// KeptReads counts the reads the service answered from what it kept of an organisation.
+func (s *Service) KeptReads() int64 { return s.cache.hits.Load() }
+
+// HearsChanges tells whether the service is listening for changes to organisations.
+func (s *Service) HearsChanges() bool {
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	return s.cache.live
+}
+
+// KeepWithoutHearingChanges lets the service keep what it reads of organisations without
+// listening for the database's announcements: only its own changes void what it kept.
+func (s *Service) KeepWithoutHearingChanges() { s.cache.listening(true) }

@@ -605,11 +605,11 @@ func (s *Service) FindingList(ctx context.Context, a Actor, f FindingFilter) (Fi
 	if err := queueFindings(b, a.OrgID, f, &l.FindingPage); err != nil {
 		return FindingList{}, err
 	}
-	queueProcesses(b, a.OrgID, &l.Processes)
-	queueSites(b, a.OrgID, &l.Sites)
+	keep := s.queueChoices(b, a.OrgID, &l.Processes, &l.Sites, nil)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return FindingList{}, err
 	}
+	keep()
 	var err error
 	l.Clauses, err = s.ISOClauses(ctx, a)
 	return l, err

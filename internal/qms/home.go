@@ -3,6 +3,7 @@ package qms
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -27,20 +28,32 @@ type HomeSummary struct {
 	Dashboard Dashboard
 }
 
+// orgHome is what the organisation home shows that is the same for every member: the
+// organisation's size and the shared part of the dashboard. Home keeps it until the
+// organisation changes (orgCache), so a busy organisation's home is not counted again for
+// every view; once kept, nobody may modify it.
+type orgHome struct {
+	Sites, Processes, Members int
+	Dashboard                 OrgDashboard
+}
+
 // Home gathers the organisation home, its dashboard and the audit programme's coverage in
 // one round trip. siteID narrows the dashboard to one site (uuid.Nil: all).
 func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSummary, error) {
 	var h HomeSummary
 	today := s.today()
-	clauses, err := s.ISOClauses(ctx, a)
-	if err != nil {
-		return h, err
-	}
+	key := "home/" + siteID.String() + "/" + today.Format(time.DateOnly)
+	kept, ticket, isKept := s.cache.lookup(a.OrgID, key)
+	shared, _ := kept.(*orgHome)
 	b := &pgx.Batch{}
-	b.Queue(`SELECT (SELECT count(*) FROM sites WHERE tenant_id = $1 AND archived_at IS NULL),
-	                (SELECT count(*) FROM processes WHERE tenant_id = $1 AND archived_at IS NULL),
-	                (SELECT count(*) FROM memberships WHERE tenant_id = $1)`, a.OrgID).
-		QueryRow(func(row pgx.Row) error { return row.Scan(&h.Sites, &h.Processes, &h.Members) })
+	if !isKept {
+		clauses, err := s.ISOClauses(ctx, a)
+		if err != nil {
+			return h, err
+		}
+		shared = &orgHome{}
+		queueOrgHome(b, a.OrgID, today, siteID, clauses, shared)
+	}
 	b.Queue(processSelect+` WHERE p.tenant_id = $1 AND p.owner_user_id = $2 AND p.archived_at IS NULL
 		ORDER BY lower(p.name)`, a.OrgID, a.UserID).
 		Query(func(rows pgx.Rows) error {
@@ -49,8 +62,7 @@ func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSumm
 			return err
 		})
 	queueDocumentHome(b, a, &h)
-	queueDashboard(b, a, today, siteID, clauses, &h.Dashboard)
-	queueCoverageGaps(b, a.OrgID, today.Year(), clauses, &h.Dashboard)
+	queueMyDashboard(b, a, today, &h.Dashboard)
 	if a.Can(auth.PermViewAuditTrail) {
 		b.Queue(`SELECT seq, occurred_at, actor_name, action, entity_type, entity_id, summary, before, after
 			FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 8`, a.OrgID).
@@ -63,8 +75,23 @@ func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSumm
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return HomeSummary{}, err
 	}
-	if siteID != uuid.Nil && !slices.ContainsFunc(h.Dashboard.Sites, func(x Site) bool { return x.ID == siteID }) {
+	if siteID != uuid.Nil && !slices.ContainsFunc(shared.Dashboard.Sites, func(x Site) bool { return x.ID == siteID }) {
 		return HomeSummary{}, notFound("site")
 	}
+	if !isKept {
+		s.cache.keep(a.OrgID, key, ticket, shared)
+	}
+	h.Sites, h.Processes, h.Members = shared.Sites, shared.Processes, shared.Members
+	h.Dashboard.SiteID, h.Dashboard.OrgDashboard = siteID, shared.Dashboard
 	return h, nil
+}
+
+// queueOrgHome queues the reads of the organisation home's shared part into h.
+func queueOrgHome(b *pgx.Batch, org uuid.UUID, today time.Time, siteID uuid.UUID, clauses []ISOClause, h *orgHome) {
+	b.Queue(`SELECT (SELECT count(*) FROM sites WHERE tenant_id = $1 AND archived_at IS NULL),
+	                (SELECT count(*) FROM processes WHERE tenant_id = $1 AND archived_at IS NULL),
+	                (SELECT count(*) FROM memberships WHERE tenant_id = $1)`, org).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&h.Sites, &h.Processes, &h.Members) })
+	queueOrgDashboard(b, org, today, siteID, clauses, &h.Dashboard)
+	queueCoverageGaps(b, org, today.Year(), clauses, &h.Dashboard)
 }

@@ -32,9 +32,12 @@ const memberSelect = `
 func (s *Service) Members(ctx context.Context, a Actor) ([]Member, error) {
 	var out []Member
 	b := &pgx.Batch{}
-	queueMembers(b, a.OrgID, &out)
-	err := s.readBatch(ctx, a, b)
-	return out, err
+	keep := s.queueChoices(b, a.OrgID, nil, nil, &out)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return nil, err
+	}
+	keep()
+	return out, nil
 }
 
 // queueMembers queues the organisation's members by name into out: the choice list of every

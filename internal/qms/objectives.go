@@ -530,16 +530,13 @@ type ObjectiveChoices struct {
 // ObjectiveChoices gathers the objective form's choices in one round trip.
 func (s *Service) ObjectiveChoices(ctx context.Context, a Actor) (ObjectiveChoices, error) {
 	out := ObjectiveChoices{Sources: ComputedSources()}
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		queueProcesses(b, a.OrgID, &out.Processes)
-		queueMembers(b, a.OrgID, &out.Members)
-		queueSites(b, a.OrgID, &out.Sites)
-		return tx.SendBatch(ctx, b).Close()
-	})
-	if err != nil {
+	b := &pgx.Batch{}
+	keep := s.queueChoices(b, a.OrgID, &out.Processes, &out.Sites, &out.Members)
+	if err := s.readBatch(ctx, a, b); err != nil {
 		return ObjectiveChoices{}, err
 	}
+	keep()
+	var err error
 	out.Clauses, err = s.ISOClauses(ctx, a)
 	return out, err
 }

@@ -70,9 +70,12 @@ const processSelect = `
 func (s *Service) Processes(ctx context.Context, a Actor) ([]Process, error) {
 	var out []Process
 	b := &pgx.Batch{}
-	queueProcesses(b, a.OrgID, &out)
-	err := s.readBatch(ctx, a, b)
-	return out, err
+	keep := s.queueChoices(b, a.OrgID, &out, nil, nil)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return nil, err
+	}
+	keep()
+	return out, nil
 }
 
 // queueProcesses queues the organisation's processes by name, archived ones last, into out:

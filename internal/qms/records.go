@@ -619,9 +619,12 @@ func (s *Service) RecordList(ctx context.Context, a Actor, f RecordFilter) (Reco
 	var l RecordList
 	b := &pgx.Batch{}
 	queueRecords(b, a.OrgID, f, &l.Page)
-	queueRecordChoices(b, a.OrgID, &l.Choices)
-	err := s.readBatch(ctx, a, b)
-	return l, err
+	keep := s.queueRecordChoices(b, a.OrgID, &l.Choices)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return RecordList{}, err
+	}
+	keep()
+	return l, nil
 }
 
 // ExportRecords streams every record matching f (ignoring its paging) to fn, in list order,
@@ -671,25 +674,29 @@ const supplierChoiceSelect = `
 func (s *Service) RecordChoices(ctx context.Context, a Actor) (RecordChoices, error) {
 	var out RecordChoices
 	b := &pgx.Batch{}
-	queueRecordChoices(b, a.OrgID, &out)
-	err := s.readBatch(ctx, a, b)
-	return out, err
+	keep := s.queueRecordChoices(b, a.OrgID, &out)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return RecordChoices{}, err
+	}
+	keep()
+	return out, nil
 }
 
-func queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) {
+// queueRecordChoices queues the choices of the records pages into out; the caller calls keep
+// once the batch was read (see queueChoices).
+func (s *Service) queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) (keep func()) {
 	b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			out.Types, err = database.CollectRows[RecordType](rows)
 			return err
 		})
-	queueProcesses(b, org, &out.Processes)
-	queueSites(b, org, &out.Sites)
+	keep = s.queueChoices(b, org, &out.Processes, &out.Sites, &out.Members)
 	b.Queue(supplierChoiceSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
 			out.Suppliers, err = database.CollectRows[Supplier](rows)
 			return err
 		})
-	queueMembers(b, org, &out.Members)
+	return keep
 }

@@ -496,12 +496,11 @@ func (s *Service) RiskList(ctx context.Context, a Actor, f RiskFilter) (RiskList
 	if err := queueRisks(b, a.OrgID, f, &l.RiskPage); err != nil {
 		return RiskList{}, err
 	}
-	queueProcesses(b, a.OrgID, &l.Processes)
-	queueSites(b, a.OrgID, &l.Sites)
-	queueMembers(b, a.OrgID, &l.Members)
+	keep := s.queueChoices(b, a.OrgID, &l.Processes, &l.Sites, &l.Members)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return RiskList{}, err
 	}
+	keep()
 	return l, nil
 }
 

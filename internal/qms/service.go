@@ -35,6 +35,8 @@ type Service struct {
 	log    *slog.Logger
 	// clauses are the standard's clauses, read once.
 	clauses clauseList
+	// cache keeps what pages read of a whole organisation while FollowChanges listens.
+	cache *orgCache
 }
 
 // Options are the service's settings beyond the database.
@@ -59,7 +61,7 @@ func New(pool *pgxpool.Pool, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Service{pool: pool, opts: opts, now: time.Now, log: opts.Logger}
+	s := &Service{pool: pool, opts: opts, now: time.Now, log: opts.Logger, cache: newOrgCache(orgCacheEntries)}
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	return s
 }
@@ -143,7 +145,13 @@ func (a Actor) scope() database.Scope {
 
 // write runs fn in a transaction in the actor's organisation.
 func (s *Service) write(ctx context.Context, a Actor, fn func(pgx.Tx) error) error {
-	return database.Tx(ctx, s.pool, a.scope(), fn)
+	err := database.Tx(ctx, s.pool, a.scope(), fn)
+	if err == nil && a.OrgID != uuid.Nil {
+		// The database announces the change too (FollowChanges), a moment later: the author's
+		// next page must not show what was kept from before it.
+		s.cache.changed(a.OrgID)
+	}
+	return err
 }
 
 // read runs fn in a read-only transaction in the actor's organisation.

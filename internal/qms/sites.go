@@ -49,9 +49,12 @@ const siteColumns = `id, name, code, address, archived_at, version, updated_at`
 func (s *Service) Sites(ctx context.Context, a Actor) ([]Site, error) {
 	var out []Site
 	b := &pgx.Batch{}
-	queueSites(b, a.OrgID, &out)
-	err := s.readBatch(ctx, a, b)
-	return out, err
+	keep := s.queueChoices(b, a.OrgID, nil, &out, nil)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return nil, err
+	}
+	keep()
+	return out, nil
 }
 
 // queueSites queues the organisation's sites by name, archived ones last, into out.

@@ -1,0 +1,182 @@
+package qms_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/plumbline/plumbline/internal/qms"
+	"github.com/plumbline/plumbline/internal/qms/qmstest"
+)
+
+// The home page's shared part (the organisation's counts) is read once and kept for every
+// member until the organisation changes, whoever changes it: this service, at once, or
+// anyone else, as soon as the database announces it.
+func TestHome_KeptUntilTheOrganisationChanges(t *testing.T) {
+	svc, db := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	globex := qmstest.NewOrg(t, svc, "globex")
+	svc.FollowChanges()
+	eventually(t, "the service listens for changes", svc.HearsChanges)
+	home := func(a qms.Actor) qms.HomeSummary {
+		t.Helper()
+		return qmstest.Must(svc.Home(ctx, a, uuid.Nil))(t)
+	}
+
+	first := home(acme.QualityManager)
+	kept := svc.KeptReads()
+	second := home(acme.Viewer)
+	if svc.KeptReads() != kept+1 {
+		t.Fatalf("a second member's home was counted again: kept reads %d, want %d", svc.KeptReads(), kept+1)
+	}
+	if second.Sites != first.Sites || second.Members != first.Members || second.Dashboard.Me != acme.Viewer.UserID {
+		t.Fatalf("second member's home: sites %d members %d me %v; want %d, %d, %v",
+			second.Sites, second.Members, second.Dashboard.Me, first.Sites, first.Members, acme.Viewer.UserID)
+	}
+
+	// Another organisation's change leaves what is kept of this one.
+	qmstest.Must(svc.CreateSite(ctx, globex.Admin, qms.SiteInput{Name: "Springfield"}))(t)
+	kept = svc.KeptReads()
+	home(acme.Viewer)
+	if svc.KeptReads() != kept+1 {
+		t.Error("another organisation's change made this one's home be counted again")
+	}
+
+	york := qmstest.Must(svc.CreateSite(ctx, acme.Admin, qms.SiteInput{Name: "York Works"}))(t)
+	eventually(t, "the new site shows on the home page", func() bool { return home(acme.QualityManager).Sites == first.Sites+1 })
+
+	// A change made elsewhere (another server, a job, an operator) is heard from the database.
+	if _, err := db.Admin.Exec(ctx, `UPDATE sites SET archived_at = now() WHERE tenant_id = $1 AND id = $2`, acme.ID, york.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the site archived by hand leaves the home page", func() bool {
+		return home(acme.QualityManager).Sites == first.Sites
+	})
+}
+
+// A change made through the service voids what it kept of the organisation as soon as it
+// commits, without waiting for the database's announcement: its author's next page shows it.
+func TestHome_TheServicesOwnChangesShowAtOnce(t *testing.T) {
+	svc, _ := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	svc.KeepWithoutHearingChanges()
+	home := func() qms.HomeSummary {
+		t.Helper()
+		return qmstest.Must(svc.Home(ctx, acme.QualityManager, uuid.Nil))(t)
+	}
+	first := home()
+	if kept := svc.KeptReads(); home().Sites != first.Sites || svc.KeptReads() != kept+1 {
+		t.Fatal("the home page was not kept")
+	}
+	york := qmstest.Must(svc.CreateSite(ctx, acme.Admin, qms.SiteInput{Name: "York Works"}))(t)
+	after := home()
+	if after.Sites != first.Sites+1 || !slices.ContainsFunc(after.Dashboard.Sites, func(s qms.Site) bool { return s.ID == york.ID }) {
+		t.Fatalf("after adding a site: %d sites (%v), want %d with York Works", after.Sites, after.Dashboard.Sites, first.Sites+1)
+	}
+}
+
+// When the connection that listens for changes drops, the service listens again on a new one,
+// and hears the changes made from then on.
+func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {
+	svc, db := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	svc.FollowChanges()
+	eventually(t, "the service listens for changes", svc.HearsChanges)
+	listener := func() int {
+		var pid int
+		_ = db.Admin.QueryRow(ctx, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN tenant_changes'`).Scan(&pid)
+		return pid
+	}
+	before := listener()
+	if before == 0 {
+		t.Fatal("no connection listens for changes")
+	}
+	sites := qmstest.Must(svc.Home(ctx, acme.Viewer, uuid.Nil))(t).Sites
+
+	if _, err := db.Admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, before); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a new connection listens", func() bool {
+		now := listener()
+		return now != 0 && now != before && svc.HearsChanges()
+	})
+	qmstest.Must(svc.Home(ctx, acme.Viewer, uuid.Nil))(t) // kept again
+	if _, err := db.Admin.Exec(ctx, `INSERT INTO sites (tenant_id, name) VALUES ($1, 'Added by hand')`, acme.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the site added by hand shows on the home page", func() bool {
+		return qmstest.Must(svc.Home(ctx, acme.Viewer, uuid.Nil))(t).Sites == sites+1
+	})
+}
+
+// eventually waits for cond, which something in the background makes true, for up to ten
+// seconds: long enough on any machine, and a test that fails still ends.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The choice lists of most pages (processes, sites, members) are kept until the organisation
+// changes, including a change to a member's account, which belongs to no organisation.
+func TestChoices_KeptUntilTheOrganisationChanges(t *testing.T) {
+	svc, db := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	globex := qmstest.NewOrg(t, svc, "globex")
+	svc.FollowChanges()
+	eventually(t, "the service listens for changes", svc.HearsChanges)
+	memberName := func(org qmstest.Org, id uuid.UUID) string {
+		t.Helper()
+		for _, m := range qmstest.Must(svc.Members(ctx, org.Viewer))(t) {
+			if m.UserID == id {
+				return m.Name
+			}
+		}
+		t.Fatalf("%s is not among the members", id)
+		return ""
+	}
+	name := memberName(acme, acme.Auditor.UserID)
+	kept := svc.KeptReads()
+	if memberName(acme, acme.Auditor.UserID) != name || svc.KeptReads() != kept+1 {
+		t.Fatal("the members were not kept")
+	}
+
+	// The list a page gets is its own: changing it leaves what is kept.
+	members := qmstest.Must(svc.Members(ctx, acme.Viewer))(t)
+	members[0].Name = "Changed by a page"
+	if memberName(acme, members[0].UserID) == "Changed by a page" {
+		t.Fatal("a page's change to its list reached the kept list")
+	}
+
+	// A process added through the service is on the next page's list.
+	p := qmstest.Must(svc.CreateProcess(ctx, acme.Admin, qms.ProcessInput{Name: "Calibration", OwnerID: acme.ProcessOwner.UserID}))(t)
+	if !slices.ContainsFunc(qmstest.Must(svc.Processes(ctx, acme.Viewer))(t), func(x qms.Process) bool { return x.ID == p.ID }) {
+		t.Fatal("the new process is not on the list")
+	}
+
+	// An account renamed by hand is renamed in every organisation the person belongs to.
+	globexName := memberName(globex, globex.Viewer.UserID) // kept too
+	if _, err := db.Admin.Exec(ctx, `UPDATE users SET name = 'Renamed By Hand' WHERE id = $1`, acme.Auditor.UserID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the renamed member shows under the new name", func() bool {
+		return memberName(acme, acme.Auditor.UserID) == "Renamed By Hand"
+	})
+	kept = svc.KeptReads()
+	if memberName(globex, globex.Viewer.UserID) != globexName || svc.KeptReads() != kept+1 {
+		t.Error("renaming someone who is not a member made another organisation read its members again")
+	}
+}

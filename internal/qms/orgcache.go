@@ -1,0 +1,174 @@
+package qms
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// orgCache keeps what a page reads of a whole organisation, the same for every member (the
+// home page's counts), until the organisation changes. It keeps nothing unless it hears of
+// every change: FollowChanges listens for the database's announcements of changes (migration
+// 00066: every tenant table announces its organisation on commit), and a use case of this
+// service says so itself as soon as its transaction commits, so its author reads what they
+// wrote without waiting for the announcement.
+//
+// A reader takes a ticket before it reads the database and may keep what it read only if no
+// change was heard since: a value read from a snapshot older than a change is never kept.
+type orgCache struct {
+	mu sync.Mutex
+	// epoch counts the times listening started or stopped: tickets of another epoch are void.
+	epoch uint64
+	live  bool
+	// changes counts, per organisation, the changes heard in this epoch.
+	changes map[uuid.UUID]uint64
+	entries map[orgCacheKey]*list.Element
+	recent  *list.List // of *orgCacheEntry, most recently used first
+	max     int
+	hits    atomic.Int64
+}
+
+type orgCacheKey struct {
+	org uuid.UUID
+	key string
+}
+
+type orgCacheEntry struct {
+	k      orgCacheKey
+	ticket cacheTicket
+	value  any
+}
+
+// cacheTicket is the state of an organisation's changes when a reader began.
+type cacheTicket struct {
+	epoch, changes uint64
+	live           bool
+}
+
+// orgCacheEntries bounds the values kept: a few per organisation for a thousand.
+const orgCacheEntries = 4096
+
+func newOrgCache(max int) *orgCache {
+	return &orgCache{changes: map[uuid.UUID]uint64{}, entries: map[orgCacheKey]*list.Element{}, recent: list.New(), max: max}
+}
+
+// lookup returns the value kept for the organisation under key if nothing changed since it
+// was read, and the ticket to keep a fresh one with.
+func (c *orgCache) lookup(org uuid.UUID, key string) (any, cacheTicket, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := cacheTicket{epoch: c.epoch, changes: c.changes[org], live: c.live}
+	k := orgCacheKey{org, key}
+	el, ok := c.entries[k]
+	if !ok {
+		return nil, t, false
+	}
+	e := el.Value.(*orgCacheEntry)
+	if !t.live || e.ticket != t {
+		c.recent.Remove(el)
+		delete(c.entries, k)
+		return nil, t, false
+	}
+	c.recent.MoveToFront(el)
+	c.hits.Add(1)
+	return e.value, t, true
+}
+
+// keep keeps value, read after the ticket was taken, unless the organisation changed since
+// or the cache was not listening. value is shared by every later reader: nobody may modify it.
+func (c *orgCache) keep(org uuid.UUID, key string, t cacheTicket, value any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !t.live || t != (cacheTicket{epoch: c.epoch, changes: c.changes[org], live: c.live}) {
+		return
+	}
+	k := orgCacheKey{org, key}
+	if el, ok := c.entries[k]; ok {
+		c.recent.Remove(el)
+	}
+	c.entries[k] = c.recent.PushFront(&orgCacheEntry{k: k, ticket: t, value: value})
+	for c.recent.Len() > c.max {
+		oldest := c.recent.Back()
+		c.recent.Remove(oldest)
+		delete(c.entries, oldest.Value.(*orgCacheEntry).k)
+	}
+}
+
+// changed voids what is kept of the organisation, and the tickets of readers under way.
+func (c *orgCache) changed(org uuid.UUID) {
+	c.mu.Lock()
+	c.changes[org]++
+	c.mu.Unlock()
+}
+
+// listening starts or stops keeping values: either way, what was kept is forgotten, since a
+// change may have gone unheard while the connection was down.
+func (c *orgCache) listening(live bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	c.live = live
+	clear(c.changes)
+	clear(c.entries)
+	c.recent.Init()
+}
+
+// changesChannel is the channel migration 00066's triggers announce changes on.
+const changesChannel = "tenant_changes"
+
+// FollowChanges listens, until Close, for the database's announcements of changes to
+// organisations, and lets the service keep what it reads of a whole organisation meanwhile.
+// Without it nothing is kept. When the connection drops, nothing is kept until it listens
+// again; it tries again after a pause that grows to half a minute.
+func (s *Service) FollowChanges() {
+	s.background(func(ctx context.Context) {
+		const first, most = 100 * time.Millisecond, 30 * time.Second
+		pause := first
+		for ctx.Err() == nil {
+			began := time.Now()
+			err := s.followChanges(ctx)
+			s.cache.listening(false)
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Since(began) > most {
+				pause = first
+			}
+			s.log.Warn("listening for changes to organisations; what pages read is not kept meanwhile",
+				"error", err, "retry_in", pause)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
+			pause = min(2*pause, most)
+		}
+	})
+}
+
+// followChanges listens on its own connection until it fails or ctx ends.
+func (s *Service) followChanges(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
+		return err
+	}
+	s.cache.listening(true)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if org, err := uuid.Parse(n.Payload); err == nil {
+			s.cache.changed(org)
+		}
+	}
+}
