@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -15,11 +16,25 @@ import (
 	"github.com/plumbline/plumbline/templates"
 )
 
+// pageBuffers are the buffers pages are rendered into, used again by later pages: a list page
+// is 30–50 KiB, and growing a new buffer to that size took a dozen allocations and copies.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// largestPooledPage is the largest buffer kept for another page; a rare huge page's buffer
+// is left to the garbage collector rather than held.
+const largestPooledPage = 1 << 20
+
 // render writes a page with status. It renders into a buffer first, so a failure half-way
 // becomes a clean 500 page instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= largestPooledPage {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		s.fail(w, r, err)
 		return
 	}
