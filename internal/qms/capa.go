@@ -106,8 +106,8 @@ type CAPA struct {
 	DaysOpen       int `db:"days_open" json:"-"`
 }
 
-// capaSelect reads CAPAs with their names and the counts of their open and overdue actions
-// as of $2 (today).
+// capaSelect reads CAPAs of the organisation $1 with their names (looked up in $1, see
+// pageFirst) and the counts of their open and overdue actions as of $2 (today).
 const capaSelect = `
 	SELECT c.id, c.reference, c.title, c.problem_statement, c.containment, c.root_cause,
 	       coalesce(c.root_cause_category, '') AS root_cause_category, c.process_id, p.name AS process_name,
@@ -119,11 +119,11 @@ const capaSelect = `
 	                                                   AND x.due_date < $2::date) AS overdue_actions,
 	       (coalesce(c.closed_at::date, $2::date) - c.opened_at::date) AS days_open
 	  FROM capas c
-	  JOIN processes p ON p.tenant_id = c.tenant_id AND p.id = c.process_id
+	  JOIN processes p ON p.tenant_id = $1 AND p.id = c.process_id
 	  JOIN users ou ON ou.id = c.owner_id
 	  JOIN users vu ON vu.id = c.verifier_id
 	  LEFT JOIN users cu ON cu.id = c.closed_by
-	  LEFT JOIN sites s ON s.tenant_id = c.tenant_id AND s.id = c.site_id`
+	  LEFT JOIN sites s ON s.tenant_id = $1 AND s.id = c.site_id`
 
 func getCAPA(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.Time, id uuid.UUID, lock bool) (CAPA, error) {
 	q := capaSelect + ` WHERE c.tenant_id = $1 AND c.id = $3`

@@ -77,8 +77,9 @@ func (d Document) ReviewDueWithin(today time.Time, days int) bool {
 // ReviewDueSoonDays is how far ahead "review due" looks.
 const ReviewDueSoonDays = 30
 
-// documentSelect reads documents with their type, process, owner, the version in force and
-// the revision under way (each at most one, by the partial unique indexes) and open flags.
+// documentSelect reads documents of the organisation $1 with their type and process (looked up
+// in $1, see pageFirst), owner, the version in force and the revision under way (each at most
+// one, by the partial unique indexes) and open flags.
 const documentSelect = `
 	SELECT d.id, d.number, d.title, d.type_id, t.name AS type_name, t.kind AS type_kind,
 	       d.process_id, p.name AS process_name, p.owner_user_id AS process_owner_id,
@@ -91,8 +92,8 @@ const documentSelect = `
 	       (SELECT count(*)::int FROM document_review_flags f
 	         WHERE f.tenant_id = d.tenant_id AND f.document_id = d.id AND f.resolved_at IS NULL) AS open_flags
 	  FROM documents d
-	  JOIN document_types t ON t.tenant_id = d.tenant_id AND t.id = d.type_id
-	  JOIN processes p ON p.tenant_id = d.tenant_id AND p.id = d.process_id
+	  JOIN document_types t ON t.tenant_id = $1 AND t.id = d.type_id
+	  JOIN processes p ON p.tenant_id = $1 AND p.id = d.process_id
 	  JOIN users u ON u.id = d.owner_user_id
 	  LEFT JOIN document_versions ev ON ev.tenant_id = d.tenant_id AND ev.document_id = d.id AND ev.state = 'effective'
 	  LEFT JOIN document_versions ov ON ov.tenant_id = d.tenant_id AND ov.document_id = d.id

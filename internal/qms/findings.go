@@ -179,6 +179,8 @@ func (f Finding) RequirementText() string {
 	return strings.Join(parts, ". ")
 }
 
+// findingSelect reads findings of the organisation $1 with their names, looked up in $1 (see
+// pageFirst).
 const findingSelect = `
 	SELECT f.id, f.reference, f.classification, f.source, f.source_id, f.source_reference, f.statement,
 	       coalesce(f.clause_number, '') AS clause_number, coalesce(k.title, '') AS clause_title,
@@ -187,11 +189,11 @@ const findingSelect = `
 	       f.checklist_item_id, f.raised_by, ru.name AS raised_by_name, f.raised_at, f.status, f.closed_at,
 	       coalesce(cu.name, '') AS closed_by_name, f.closure_note, f.version, f.year, f.seq, f.recurring
 	  FROM findings f
-	  JOIN processes p ON p.tenant_id = f.tenant_id AND p.id = f.process_id
+	  JOIN processes p ON p.tenant_id = $1 AND p.id = f.process_id
 	  JOIN users ru ON ru.id = f.raised_by
 	  LEFT JOIN users cu ON cu.id = f.closed_by
-	  LEFT JOIN sites s ON s.tenant_id = f.tenant_id AND s.id = f.site_id
-	  LEFT JOIN audits au ON au.tenant_id = f.tenant_id AND au.id = f.audit_id
+	  LEFT JOIN sites s ON s.tenant_id = $1 AND s.id = f.site_id
+	  LEFT JOIN audits au ON au.tenant_id = $1 AND au.id = f.audit_id
 	  LEFT JOIN iso_clauses k ON k.number = f.clause_number`
 
 // listFindingsWhere lists findings matching cond (whose parameters start at $2), by number.

@@ -433,6 +433,8 @@ const (
 	maxPageSize     = 200
 )
 
+// recordRowSelect reads records with their current revision and names, looked up in the
+// organisation $1 (see pageFirst).
 const recordRowSelect = `
 	SELECT r.id, r.ref, r.state, r.kind, r.type_id, t.name AS type_name,
 	       coalesce(r.complaint_status, '') AS complaint_status, v.revision, v.title, v.event_date,
@@ -445,10 +447,10 @@ const recordRowSelect = `
 	                  WHERE rc.tenant_id = v.tenant_id AND rc.revision_id = v.id), '{}') AS clauses
 	  FROM records r
 	  JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id
-	  LEFT JOIN record_types t ON t.tenant_id = r.tenant_id AND t.id = r.type_id
-	  LEFT JOIN processes p ON p.tenant_id = v.tenant_id AND p.id = v.process_id
-	  LEFT JOIN sites st ON st.tenant_id = v.tenant_id AND st.id = v.site_id
-	  LEFT JOIN suppliers su ON su.tenant_id = v.tenant_id AND su.id = v.supplier_id`
+	  LEFT JOIN record_types t ON t.tenant_id = $1 AND t.id = r.type_id
+	  LEFT JOIN processes p ON p.tenant_id = $1 AND p.id = v.process_id
+	  LEFT JOIN sites st ON st.tenant_id = $1 AND st.id = v.site_id
+	  LEFT JOIN suppliers su ON su.tenant_id = $1 AND su.id = v.supplier_id`
 
 // args numbers query parameters as they are added.
 type args []any

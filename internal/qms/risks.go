@@ -90,6 +90,8 @@ func TreatmentLabel(t string) string {
 	return t
 }
 
+// riskSelect reads risks of the organisation $1 with their names, looked up in $1 (see
+// pageFirst).
 const riskSelect = `
 	SELECT r.id, r.ref, r.kind, r.title, r.description, r.cause, r.consequence, r.process_id, p.name AS process_name,
 	       r.site_id, coalesce(s.name, '') AS site_name, r.owner_id, u.name AS owner_name,
@@ -97,9 +99,9 @@ const riskSelect = `
 	       r.treatment, r.treatment_plan, r.review_date, r.status, r.exposure, r.exposure_band, r.exposure_updated_at,
 	       ` + heatLikelihoodSQL + ` AS heat_likelihood, r.version
 	  FROM risks r
-	  JOIN processes p ON p.tenant_id = r.tenant_id AND p.id = r.process_id
+	  JOIN processes p ON p.tenant_id = $1 AND p.id = r.process_id
 	  JOIN users u ON u.id = r.owner_id
-	  LEFT JOIN sites s ON s.tenant_id = r.tenant_id AND s.id = r.site_id`
+	  LEFT JOIN sites s ON s.tenant_id = $1 AND s.id = r.site_id`
 
 func getRisk(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (Risk, error) {
 	q := riskSelect + ` WHERE r.tenant_id = $1 AND r.id = $2`

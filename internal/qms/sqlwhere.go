@@ -51,6 +51,13 @@ func (w *sqlWhere) where() string {
 // that selects one page of its rows along an index, and the result is in order. A plan kept
 // for the query then walks the index to one page whatever the organisation's size, rather
 // than joining a whole register before it limits.
+//
+// The selects it is used with look names up in the organisation, $1 (every list query passes
+// the organisation first), as in "JOIN processes p ON p.tenant_id = $1 AND p.id = c.process_id",
+// not in each row's tenant_id. Compared with the row's column and with row-level security's
+// tenant, the tenant is counted twice in a kept plan's estimates, and the plan read the names'
+// table through whichever index leads with tenant_id, filtering the organisation's processes,
+// sites or suppliers for every row of the page instead of probing the primary key.
 func pageFirst(sel, from, page, order string) string {
 	alias := from[strings.LastIndexByte(from, ' ')+1:]
 	if !strings.Contains(sel, "FROM "+from) {
