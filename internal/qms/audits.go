@@ -353,6 +353,16 @@ func getAudit(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (Aud
 	return list[0], nil
 }
 
+// eachAudit is a FROM item of the rows of table (keyed by tenant_id, audit_id) that belong to
+// the audits $2 of the organisation $1, read by key one audit after another. Written as
+// audit_id = ANY($2), or joined to the list of audits, a plan kept for the query expected an
+// organisation of average size and read the rows of every audit of the organisation, 2,000
+// audits' for a large one, to keep those of the one audit on the page.
+func eachAudit(table string) string {
+	return `unnest($2::uuid[]) a(id) CROSS JOIN LATERAL (SELECT * FROM ` + table +
+		` x WHERE x.tenant_id = $1 AND x.audit_id = a.id OFFSET 0)`
+}
+
 // fillAuditScope loads the processes, sites, clauses, documents and team of audits, five
 // queries for any number of audits.
 func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audit) error {
@@ -366,10 +376,10 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 	}
 	b := &pgx.Batch{}
 	b.Queue(`SELECT ap.audit_id, p.id, p.name, p.owner_user_id, u.name
-		  FROM audit_processes ap
-		  JOIN processes p ON p.tenant_id = ap.tenant_id AND p.id = ap.process_id
+		  FROM `+eachAudit("audit_processes")+` ap
+		  JOIN processes p ON p.tenant_id = $1 AND p.id = ap.process_id
 		  JOIN users u ON u.id = p.owner_user_id
-		 WHERE ap.tenant_id = $1 AND ap.audit_id = ANY($2) ORDER BY lower(p.name)`, org, ids).
+		 ORDER BY lower(p.name)`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var auditID uuid.UUID
 			var p AuditProcess
@@ -379,8 +389,10 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 			})
 			return err
 		})
-	b.Queue(`SELECT s.audit_id, x.id, x.name FROM audit_sites s JOIN sites x ON x.tenant_id = s.tenant_id AND x.id = s.site_id
-		 WHERE s.tenant_id = $1 AND s.audit_id = ANY($2) ORDER BY lower(x.name)`, org, ids).
+	b.Queue(`SELECT s.audit_id, x.id, x.name
+		  FROM `+eachAudit("audit_sites")+` s
+		  JOIN sites x ON x.tenant_id = $1 AND x.id = s.site_id
+		 ORDER BY lower(x.name)`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var auditID uuid.UUID
 			var r NamedRef
@@ -390,8 +402,10 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 			})
 			return err
 		})
-	b.Queue(`SELECT c.audit_id, k.number, k.title FROM audit_clauses c JOIN iso_clauses k ON k.number = c.clause_number
-		 WHERE c.tenant_id = $1 AND c.audit_id = ANY($2) ORDER BY k.sort_key`, org, ids).
+	b.Queue(`SELECT c.audit_id, k.number, k.title
+		  FROM `+eachAudit("audit_clauses")+` c
+		  JOIN iso_clauses k ON k.number = c.clause_number
+		 ORDER BY k.sort_key`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var auditID uuid.UUID
 			var k ISOClause
@@ -401,8 +415,10 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 			})
 			return err
 		})
-	b.Queue(`SELECT t.audit_id, u.id, u.name FROM audit_team t JOIN users u ON u.id = t.user_id
-		 WHERE t.tenant_id = $1 AND t.audit_id = ANY($2) ORDER BY u.name`, org, ids).
+	b.Queue(`SELECT t.audit_id, u.id, u.name
+		  FROM `+eachAudit("audit_team")+` t
+		  JOIN users u ON u.id = t.user_id
+		 ORDER BY u.name`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var auditID uuid.UUID
 			var r NamedRef

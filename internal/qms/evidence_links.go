@@ -434,14 +434,14 @@ func (d AuditDocument) Label() string {
 // at the end of the audit's first day (auditMoment, in SQL).
 func queueAuditDocuments(b *pgx.Batch, org uuid.UUID, ids []uuid.UUID, add func(uuid.UUID, AuditDocument)) {
 	b.Queue(`SELECT ad.audit_id, d.id, d.number, d.title, v.id, v.revision
-		  FROM audit_documents ad
-		  JOIN audits au ON au.tenant_id = ad.tenant_id AND au.id = ad.audit_id
-		  JOIN documents d ON d.tenant_id = ad.tenant_id AND d.id = ad.document_id
+		  FROM `+eachAudit("audit_documents")+` ad
+		  JOIN audits au ON au.tenant_id = $1 AND au.id = ad.audit_id
+		  JOIN documents d ON d.tenant_id = $1 AND d.id = ad.document_id
 		  CROSS JOIN LATERAL (SELECT ((au.starts_on + 1)::timestamp AT TIME ZONE 'UTC')
 		                             - interval '1 microsecond' AS moment) m
 		  LEFT JOIN document_versions v ON v.tenant_id = d.tenant_id AND v.document_id = d.id
 		        AND v.effective_from <= m.moment AND (v.effective_until IS NULL OR v.effective_until > m.moment)
-		 WHERE ad.tenant_id = $1 AND ad.audit_id = ANY($2) ORDER BY d.number`, org, ids).
+		 ORDER BY d.number`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var auditID uuid.UUID
 			var d AuditDocument
