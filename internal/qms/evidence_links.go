@@ -433,7 +433,7 @@ func (d AuditDocument) Label() string {
 // queueAuditDocuments loads the document criteria of audits, each with its version in force
 // at the end of the audit's first day (auditMoment, in SQL).
 func queueAuditDocuments(b *pgx.Batch, org uuid.UUID, ids []uuid.UUID, add func(uuid.UUID, AuditDocument)) {
-	b.Queue(`SELECT ad.audit_id, d.id, d.number, d.title, v.id, v.revision
+	database.QueueKeptPlan(b, `SELECT ad.audit_id, d.id, d.number, d.title, v.id, v.revision
 		  FROM `+eachAudit("audit_documents")+` ad
 		  JOIN audits au ON au.tenant_id = $1 AND au.id = ad.audit_id
 		  JOIN documents d ON d.tenant_id = $1 AND d.id = ad.document_id
