@@ -107,18 +107,19 @@ type CAPA struct {
 }
 
 // capaSelect reads CAPAs of the organisation $1 with their names (looked up in $1, see
-// pageFirst) and the counts of their open and overdue actions as of $2 (today).
+// pageFirst) and the counts of their open and overdue actions as of $2 (today), both from one
+// read of the CAPA's open actions.
 const capaSelect = `
 	SELECT c.id, c.reference, c.title, c.problem_statement, c.containment, c.root_cause,
 	       coalesce(c.root_cause_category, '') AS root_cause_category, c.process_id, p.name AS process_name,
 	       c.site_id, coalesce(s.name, '') AS site_name, c.owner_id, ou.name AS owner_name,
 	       c.verifier_id, vu.name AS verifier_name, c.status, c.round, c.opened_at, c.closed_at,
 	       coalesce(cu.name, '') AS closed_by_name, c.version,
-	       (SELECT count(*)::int FROM capa_actions x WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open') AS open_actions,
-	       (SELECT count(*)::int FROM capa_actions x WHERE x.tenant_id = c.tenant_id AND x.capa_id = c.id AND x.status = 'open'
-	                                                   AND x.due_date < $2::date) AS overdue_actions,
+	       x.open_actions, x.overdue_actions,
 	       (coalesce(c.closed_at::date, $2::date) - c.opened_at::date) AS days_open
 	  FROM capas c
+	  CROSS JOIN LATERAL (SELECT count(*)::int AS open_actions, count(*) FILTER (WHERE x.due_date < $2::date)::int AS overdue_actions
+	                        FROM capa_actions x WHERE x.tenant_id = $1 AND x.capa_id = c.id AND x.status = 'open') x
 	  JOIN processes p ON p.tenant_id = $1 AND p.id = c.process_id
 	  JOIN users ou ON ou.id = c.owner_id
 	  JOIN users vu ON vu.id = c.verifier_id
