@@ -371,12 +371,19 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 	if len(audits) == 0 {
 		return nil
 	}
+	b := &pgx.Batch{}
+	queueAuditScope(b, org, audits)
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueAuditScope queues the reads of fillAuditScope into b, for the audits (their IDs set)
+// whose scope is filled as the results arrive.
+func queueAuditScope(b *pgx.Batch, org uuid.UUID, audits []Audit) {
 	ids := make([]uuid.UUID, len(audits))
 	index := map[uuid.UUID]int{}
 	for i, au := range audits {
 		ids[i], index[au.ID] = au.ID, i
 	}
-	b := &pgx.Batch{}
 	database.QueueKeptPlan(b, `SELECT ap.audit_id, p.id, p.name, p.owner_user_id, u.name
 		  FROM `+eachAudit("audit_processes")+` ap
 		  JOIN processes p ON p.tenant_id = $1 AND p.id = ap.process_id
@@ -433,7 +440,6 @@ func fillAuditScope(ctx context.Context, tx pgx.Tx, org uuid.UUID, audits []Audi
 	queueAuditDocuments(b, org, ids, func(auditID uuid.UUID, d AuditDocument) {
 		audits[index[auditID]].Documents = append(audits[index[auditID]].Documents, d)
 	})
-	return tx.SendBatch(ctx, b).Close()
 }
 
 // nextReference hands out the next number of a series in a year: IA-2026-003, F-2026-014.
@@ -797,37 +803,71 @@ func (d AuditDetail) OpenNCs() []Finding {
 	return out
 }
 
-// AuditDetails loads an audit with its checklist, evidence, findings and signatures.
+// AuditDetails loads an audit with its checklist, evidence, findings and signatures, in one
+// round trip.
 func (s *Service) AuditDetails(ctx context.Context, a Actor, id uuid.UUID) (AuditDetail, error) {
 	var d AuditDetail
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		var err error
-		d, err = auditDetails(ctx, tx, a.OrgID, id)
-		return err
-	})
-	return d, err
+	b := &pgx.Batch{}
+	finish := queueAuditDetails(b, a.OrgID, id, &d)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return AuditDetail{}, err
+	}
+	return d, finish()
 }
 
+// auditDetails is AuditDetails in the transaction tx.
 func auditDetails(ctx context.Context, tx pgx.Tx, org, id uuid.UUID) (AuditDetail, error) {
 	var d AuditDetail
-	var err error
-	if d.Audit, err = getAudit(ctx, tx, org, id, false); err != nil {
-		return d, err
+	b := &pgx.Batch{}
+	finish := queueAuditDetails(b, org, id, &d)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return AuditDetail{}, err
 	}
-	if d.Checklist, err = checklistOf(ctx, tx, org, id); err != nil {
-		return d, err
+	return d, finish()
+}
+
+// queueAuditDetails queues every read of an audit's details into b. Each reads by the audit's
+// id (the evidence and findings of its checklist too), so none waits for another's answer;
+// finish, called once b was read, puts the pieces together, or says there is no such audit.
+func queueAuditDetails(b *pgx.Batch, org, id uuid.UUID, d *AuditDetail) (finish func() error) {
+	audit, found := []Audit{{ID: id}}, false
+	b.Queue(auditSelect+` WHERE au.tenant_id = $1 AND au.id = $2`, org, id).Query(func(rows pgx.Rows) error {
+		read, err := database.CollectRows[Audit](rows)
+		if len(read) == 1 {
+			audit[0], found = read[0], true
+		}
+		return err
+	})
+	queueAuditScope(b, org, audit)
+	b.Queue(checklistSelect+` WHERE i.tenant_id = $1 AND i.audit_id = $2`+checklistOrder, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.Checklist, err = database.CollectRows[ChecklistItem](rows)
+			return err
+		})
+	itemEvidence, itemFindings := map[uuid.UUID][]EvidenceLink{}, map[uuid.UUID][]FindingRef{}
+	queueEvidence(b, "checklist_item_id",
+		`SELECT i.id FROM audit_checklist_items i WHERE i.tenant_id = $1 AND i.audit_id = $2`, itemEvidence, org, id)
+	queueChecklistFindings(b, org, id, nil, itemFindings)
+	queueFindingsWhere(b, &d.Findings, org, `f.audit_id = $2`, id)
+	findingEvidence := map[uuid.UUID][]EvidenceLink{}
+	queueEvidence(b, "finding_id",
+		`SELECT f.id FROM findings f WHERE f.tenant_id = $1 AND f.audit_id = $2`, findingEvidence, org, id)
+	queueSignatures(b, org, "audit", id, &d.Signatures)
+	return func() error {
+		if !found {
+			return notFound("Audit")
+		}
+		d.Audit = audit[0]
+		for i, it := range d.Checklist {
+			d.Checklist[i].Evidence, d.Checklist[i].Findings = itemEvidence[it.ID], itemFindings[it.ID]
+		}
+		for i, f := range d.Findings {
+			d.Findings[i].Evidence = findingEvidence[f.ID]
+		}
+		d.Tally = TallyOf(d.Checklist)
+		return nil
 	}
-	d.Tally = TallyOf(d.Checklist)
-	if d.Findings, err = listFindingsWhere(ctx, tx, org, `f.audit_id = $2`, id); err != nil {
-		return d, err
-	}
-	if err := fillFindingEvidence(ctx, tx, org, d.Findings); err != nil {
-		return d, err
-	}
-	if d.Signatures, err = signaturesOf(ctx, tx, org, "audit", id); err != nil {
-		return d, err
-	}
-	return d, nil
 }
 
 // actorID is the actor's user id for "who did it" columns, or NULL for the system.

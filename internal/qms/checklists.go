@@ -209,30 +209,38 @@ func fillChecklistItems(ctx context.Context, tx pgx.Tx, org uuid.UUID, items []C
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	evidence, err := evidenceOf(ctx, tx, org, "checklist_item_id", ids)
-	if err != nil {
-		return err
-	}
-	// Items are of one audit: its findings are found by the audit index, whatever share of
-	// the organisation's findings a kept plan assumes.
-	rows, err := tx.Query(ctx, `SELECT checklist_item_id, id, reference, classification, status FROM findings
-		WHERE tenant_id = $1 AND audit_id = $2 AND checklist_item_id = ANY($3) ORDER BY year, seq`, org, items[0].AuditID, ids)
-	if err != nil {
-		return err
-	}
-	findings := map[uuid.UUID][]FindingRef{}
-	var itemID uuid.UUID
-	var r FindingRef
-	if _, err := pgx.ForEachRow(rows, []any{&itemID, &r.ID, &r.Reference, &r.Classification, &r.Status}, func() error {
-		findings[itemID] = append(findings[itemID], r)
-		return nil
-	}); err != nil {
+	evidence, findings := map[uuid.UUID][]EvidenceLink{}, map[uuid.UUID][]FindingRef{}
+	b := &pgx.Batch{}
+	queueEvidence(b, "checklist_item_id", ownersListed, evidence, org, ids)
+	queueChecklistFindings(b, org, items[0].AuditID, ids, findings)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return err
 	}
 	for i := range items {
 		items[i].Evidence, items[i].Findings = evidence[items[i].ID], findings[items[i].ID]
 	}
 	return nil
+}
+
+// queueChecklistFindings queues the findings raised from the checklist of an audit (from the
+// items listed, or from any item when items is nil) into out by item. They are found by the
+// audit index, whatever share of the organisation's findings a kept plan assumes.
+func queueChecklistFindings(b *pgx.Batch, org, auditID uuid.UUID, items []uuid.UUID, out map[uuid.UUID][]FindingRef) {
+	cond, args := `checklist_item_id IS NOT NULL`, []any{org, auditID}
+	if items != nil {
+		cond, args = `checklist_item_id = ANY($3)`, append(args, items)
+	}
+	b.Queue(`SELECT checklist_item_id, id, reference, classification, status FROM findings
+		WHERE tenant_id = $1 AND audit_id = $2 AND `+cond+` ORDER BY year, seq`, args...).
+		Query(func(rows pgx.Rows) error {
+			var itemID uuid.UUID
+			var r FindingRef
+			_, err := pgx.ForEachRow(rows, []any{&itemID, &r.ID, &r.Reference, &r.Classification, &r.Status}, func() error {
+				out[itemID] = append(out[itemID], r)
+				return nil
+			})
+			return err
+		})
 }
 
 func getChecklistItem(ctx context.Context, tx pgx.Tx, org, auditID, itemID uuid.UUID, lock bool) (ChecklistItem, error) {

@@ -143,7 +143,19 @@ func evidenceOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, owner string, ids
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `
+	b := &pgx.Batch{}
+	queueEvidence(b, owner, ownersListed, out, org, ids)
+	return out, tx.SendBatch(ctx, b).Close()
+}
+
+// ownersListed are the owners of queueEvidence given as the list $2.
+const ownersListed = `SELECT unnest($2::uuid[])`
+
+// queueEvidence queues the evidence links of the checklist items or findings (owner is the
+// column) whose ids the query owners selects, $1 being the organisation, into out by owner.
+// The links are read by key for one owner after another, with a kept plan: see eachAudit.
+func queueEvidence(b *pgx.Batch, owner, owners string, out map[uuid.UUID][]EvidenceLink, args ...any) {
+	database.QueueKeptPlan(b, `
 		SELECT e.`+owner+` AS owner_id, e.id, e.kind, e.reference, coalesce(u.name, '') AS added_by_name, e.added_at,
 		       f.id AS file_id, f.sha256, f.size_bytes, f.content_type, f.filename, f.uploaded_by, f.uploaded_at,
 		       dv.id AS version_id, d.id AS document_id, d.number AS doc_number, d.title AS doc_title,
@@ -151,26 +163,22 @@ func evidenceOf(ctx context.Context, tx pgx.Tx, org uuid.UUID, owner string, ids
 		       r.id AS record_id, r.ref AS record_ref, coalesce(rv.title, r.tombstone_title, '') AS record_title,
 		       CASE WHEN r.id IS NULL THEN NULL ELSE coalesce(rv.revision, 0) END AS record_revision,
 		       r.state AS record_state, r.revision_count AS record_revisions
-		  FROM evidence_links e
+		  FROM (`+owners+`) o(id)
+		  CROSS JOIN LATERAL (SELECT * FROM evidence_links x WHERE x.tenant_id = $1 AND x.`+owner+` = o.id OFFSET 0) e
 		  LEFT JOIN files f ON f.tenant_id = e.tenant_id AND f.id = e.file_id
 		  LEFT JOIN document_versions dv ON dv.tenant_id = e.tenant_id AND dv.id = e.document_version_id
 		  LEFT JOIN documents d ON d.tenant_id = dv.tenant_id AND d.id = dv.document_id
 		  LEFT JOIN records r ON r.tenant_id = e.tenant_id AND r.id = e.record_id
 		  LEFT JOIN record_revisions rv ON rv.tenant_id = e.tenant_id AND rv.id = e.record_revision_id
 		  LEFT JOIN users u ON u.id = e.added_by
-		 WHERE e.tenant_id = $1 AND e.`+owner+` = ANY($2)
-		 ORDER BY e.added_at, e.kind = 'file', e.id`, org, ids)
-	if err != nil {
-		return nil, err
-	}
-	list, err := database.CollectRows[evidenceRow](rows)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range list {
-		out[r.OwnerID] = append(out[r.OwnerID], r.link())
-	}
-	return out, nil
+		 ORDER BY e.added_at, e.kind = 'file', e.id`, args...).
+		Query(func(rows pgx.Rows) error {
+			list, err := database.CollectRows[evidenceRow](rows)
+			for _, r := range list {
+				out[r.OwnerID] = append(out[r.OwnerID], r.link())
+			}
+			return err
+		})
 }
 
 // addEvidence links a plain-text reference and uploaded files to a checklist item or a
@@ -455,20 +463,4 @@ func queueAuditDocuments(b *pgx.Batch, org uuid.UUID, ids []uuid.UUID, add func(
 			})
 			return err
 		})
-}
-
-// fillFindingEvidence loads the evidence of findings listed without it.
-func fillFindingEvidence(ctx context.Context, tx pgx.Tx, org uuid.UUID, findings []Finding) error {
-	ids := make([]uuid.UUID, len(findings))
-	for i, f := range findings {
-		ids[i] = f.ID
-	}
-	ev, err := evidenceOf(ctx, tx, org, "finding_id", ids)
-	if err != nil {
-		return err
-	}
-	for i := range findings {
-		findings[i].Evidence = ev[findings[i].ID]
-	}
-	return nil
 }

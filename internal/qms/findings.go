@@ -198,11 +198,21 @@ const findingSelect = `
 
 // listFindingsWhere lists findings matching cond (whose parameters start at $2), by number.
 func listFindingsWhere(ctx context.Context, tx pgx.Tx, org uuid.UUID, cond string, args ...any) ([]Finding, error) {
-	rows, err := tx.Query(ctx, findingSelect+` WHERE f.tenant_id = $1 AND `+cond+` ORDER BY f.year, f.seq`, append([]any{org}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	return database.CollectRows[Finding](rows)
+	var out []Finding
+	b := &pgx.Batch{}
+	queueFindingsWhere(b, &out, org, cond, args...)
+	return out, tx.SendBatch(ctx, b).Close()
+}
+
+// queueFindingsWhere queues the reading of findings matching cond (whose parameters start at
+// $2), by number, into out.
+func queueFindingsWhere(b *pgx.Batch, out *[]Finding, org uuid.UUID, cond string, args ...any) {
+	b.Queue(findingSelect+` WHERE f.tenant_id = $1 AND `+cond+` ORDER BY f.year, f.seq`, append([]any{org}, args...)...).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = database.CollectRows[Finding](rows)
+			return err
+		})
 }
 
 func getFinding(ctx context.Context, tx pgx.Tx, org, id uuid.UUID, lock bool) (Finding, error) {
