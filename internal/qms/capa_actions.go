@@ -164,49 +164,73 @@ func (d CAPADetail) History() []CAPAEvent {
 // CAPADetails loads a CAPA with its findings, root cause, actions, checks and signatures.
 func (s *Service) CAPADetails(ctx context.Context, a Actor, id uuid.UUID) (CAPADetail, error) {
 	var d CAPADetail
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		var err error
-		d, err = capaDetails(ctx, tx, a.OrgID, s.today(), id)
-		return err
-	})
-	return d, err
+	b := &pgx.Batch{}
+	queueCAPADetails(b, a.OrgID, s.today(), id, &d)
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return CAPADetail{}, err
+	}
+	if d.CAPA.ID == uuid.Nil {
+		return CAPADetail{}, notFound("CAPA")
+	}
+	return d, nil
 }
 
+// capaDetails is CAPADetails in the transaction tx.
 func capaDetails(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.Time, id uuid.UUID) (CAPADetail, error) {
 	var d CAPADetail
-	var err error
-	if d.CAPA, err = getCAPA(ctx, tx, org, today, id, false); err != nil {
-		return d, err
+	b := &pgx.Batch{}
+	queueCAPADetails(b, org, today, id, &d)
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return CAPADetail{}, err
 	}
-	if d.Findings, err = listFindingsWhere(ctx, tx, org, `f.id IN (SELECT finding_id FROM capa_findings WHERE tenant_id = $1 AND capa_id = $2)`, id); err != nil {
-		return d, err
+	if d.CAPA.ID == uuid.Nil {
+		return CAPADetail{}, notFound("CAPA")
 	}
-	rows, err := tx.Query(ctx, `SELECT why FROM capa_whys WHERE tenant_id = $1 AND capa_id = $2 ORDER BY position`, org, id)
-	if err != nil {
-		return d, err
-	}
-	if d.Whys, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
-		return d, err
-	}
-	rows, err = tx.Query(ctx, `SELECT category, cause FROM capa_fishbone_causes WHERE tenant_id = $1 AND capa_id = $2 ORDER BY id`, org, id)
-	if err != nil {
-		return d, err
-	}
-	if d.Fishbone, err = database.CollectRows[FishboneCause](rows); err != nil {
-		return d, err
-	}
-	if d.Actions, err = capaActions(ctx, tx, org, id, uuid.Nil); err != nil {
-		return d, err
-	}
-	if d.Checks, err = capaChecks(ctx, tx, org, id); err != nil {
-		return d, err
-	}
-	d.Signatures, err = signaturesOf(ctx, tx, org, "capa", id)
-	return d, err
+	return d, nil
+}
+
+// queueCAPADetails queues every read of a CAPA's details into d, all by the CAPA's id, so
+// they travel in one round trip. d.CAPA stays zero if there is no such CAPA.
+func queueCAPADetails(b *pgx.Batch, org uuid.UUID, today time.Time, id uuid.UUID, d *CAPADetail) {
+	b.Queue(capaSelect+` WHERE c.tenant_id = $1 AND c.id = $3`, org, today, id).Query(func(rows pgx.Rows) error {
+		read, err := database.CollectRows[CAPA](rows)
+		if len(read) == 1 {
+			d.CAPA = read[0]
+		}
+		return err
+	})
+	queueFindingsWhere(b, &d.Findings, org, `f.id IN (SELECT finding_id FROM capa_findings WHERE tenant_id = $1 AND capa_id = $2)`, id)
+	b.Queue(`SELECT why FROM capa_whys WHERE tenant_id = $1 AND capa_id = $2 ORDER BY position`, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.Whys, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+	b.Queue(`SELECT category, cause FROM capa_fishbone_causes WHERE tenant_id = $1 AND capa_id = $2 ORDER BY id`, org, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.Fishbone, err = database.CollectRows[FishboneCause](rows)
+			return err
+		})
+	queueCAPAActions(b, org, id, uuid.Nil, &d.Actions)
+	b.Queue(capaChecksSQL, org, id).Query(func(rows pgx.Rows) error {
+		var err error
+		d.Checks, err = database.CollectRows[EffectivenessCheck](rows)
+		return err
+	})
+	queueSignatures(b, org, "capa", id, &d.Signatures)
 }
 
 func capaActions(ctx context.Context, tx pgx.Tx, org, capaID, actionID uuid.UUID) ([]CAPAAction, error) {
-	rows, err := tx.Query(ctx, `
+	var out []CAPAAction
+	b := &pgx.Batch{}
+	queueCAPAActions(b, org, capaID, actionID, &out)
+	return out, tx.SendBatch(ctx, b).Close()
+}
+
+// queueCAPAActions queues the actions of a CAPA (only actionID, if set) into out.
+func queueCAPAActions(b *pgx.Batch, org, capaID, actionID uuid.UUID, out *[]CAPAAction) {
+	b.Queue(`
 		SELECT x.id, x.round, x.kind, x.description, x.owner_id, ou.name AS owner_name, x.due_date, x.status, x.completed_at,
 		       coalesce(cu.name, '') AS completed_by_name, x.completion_note, x.completion_file_id,
 		       coalesce(fl.filename, '') AS completion_filename, x.version
@@ -215,15 +239,16 @@ func capaActions(ctx context.Context, tx pgx.Tx, org, capaID, actionID uuid.UUID
 		  LEFT JOIN users cu ON cu.id = x.completed_by
 		  LEFT JOIN files fl ON fl.tenant_id = x.tenant_id AND fl.id = x.completion_file_id
 		 WHERE x.tenant_id = $1 AND x.capa_id = $2 AND ($3::uuid IS NULL OR x.id = $3)
-		 ORDER BY x.round, x.due_date, x.id`, org, capaID, nilIfZero(actionID))
-	if err != nil {
-		return nil, err
-	}
-	return database.CollectRows[CAPAAction](rows)
+		 ORDER BY x.round, x.due_date, x.id`, org, capaID, nilIfZero(actionID)).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			*out, err = database.CollectRows[CAPAAction](rows)
+			return err
+		})
 }
 
-func capaChecks(ctx context.Context, tx pgx.Tx, org, capaID uuid.UUID) ([]EffectivenessCheck, error) {
-	rows, err := tx.Query(ctx, `
+// capaChecksSQL reads the effectiveness checks of the CAPA $2, by round.
+const capaChecksSQL = `
 		SELECT k.id, k.round, k.criteria, k.planned_date, k.verifier_id, vu.name AS verifier_name, coalesce(k.result, '') AS result,
 		       k.evidence, k.evidence_file_id, coalesce(fl.filename, '') AS evidence_filename, k.recorded_at,
 		       coalesce(ru.name, '') AS recorded_by_name, k.signature_id, k.version
@@ -231,12 +256,7 @@ func capaChecks(ctx context.Context, tx pgx.Tx, org, capaID uuid.UUID) ([]Effect
 		  JOIN users vu ON vu.id = k.verifier_id
 		  LEFT JOIN users ru ON ru.id = k.recorded_by
 		  LEFT JOIN files fl ON fl.tenant_id = k.tenant_id AND fl.id = k.evidence_file_id
-		 WHERE k.tenant_id = $1 AND k.capa_id = $2 ORDER BY k.round`, org, capaID)
-	if err != nil {
-		return nil, err
-	}
-	return database.CollectRows[EffectivenessCheck](rows)
-}
+		 WHERE k.tenant_id = $1 AND k.capa_id = $2 ORDER BY k.round`
 
 // capaProcesses are the processes whose risks a change to the CAPA may move: its own and
 // those of its findings.
