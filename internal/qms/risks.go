@@ -640,45 +640,52 @@ type DocumentRef struct {
 // RiskDetail loads a risk with its reasons, history and links. Every member may read the
 // register.
 func (s *Service) RiskDetail(ctx context.Context, a Actor, id uuid.UUID) (RiskDetail, error) {
+	// Every read is by the risk's id, so they travel in one round trip.
 	var d RiskDetail
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		var err error
-		if d.Risk, err = getRisk(ctx, tx, a.OrgID, id, false); err != nil {
-			return err
+	b := &pgx.Batch{}
+	b.Queue(riskSelect+` WHERE r.tenant_id = $1 AND r.id = $2`, a.OrgID, id).Query(func(rows pgx.Rows) error {
+		read, err := database.CollectRows[Risk](rows)
+		if len(read) == 1 {
+			d.Risk = read[0]
 		}
-		rows, err := tx.Query(ctx, `SELECT at, old_score, new_score, old_band, new_band, cause, reasons
-			FROM risk_exposure_history WHERE tenant_id = $1 AND risk_id = $2 ORDER BY at, id`, a.OrgID, id)
-		if err != nil {
-			return err
-		}
-		if d.History, err = database.CollectRows[ExposureChange](rows); err != nil {
-			return err
-		}
-		if n := len(d.History); n > 0 {
-			d.Reasons = d.History[n-1].Reasons
-		}
-		rows, err = tx.Query(ctx, `SELECT d.id, d.number, d.title FROM risk_documents rd
-			JOIN documents d ON d.tenant_id = rd.tenant_id AND d.id = rd.document_id
-			WHERE rd.tenant_id = $1 AND rd.risk_id = $2 ORDER BY d.number`, a.OrgID, id)
-		if err != nil {
-			return err
-		}
-		if d.Documents, err = database.CollectRows[DocumentRef](rows); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT f.id, f.reference, f.classification, f.status FROM risk_findings rf
-			JOIN findings f ON f.tenant_id = rf.tenant_id AND f.id = rf.finding_id
-			WHERE rf.tenant_id = $1 AND rf.risk_id = $2 ORDER BY f.year, f.seq`, a.OrgID, id)
-		if err != nil {
-			return err
-		}
-		d.Findings, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (FindingRef, error) {
-			var f FindingRef
-			return f, r.Scan(&f.ID, &f.Reference, &f.Classification, &f.Status)
-		})
 		return err
 	})
-	return d, err
+	b.Queue(`SELECT at, old_score, new_score, old_band, new_band, cause, reasons
+		FROM risk_exposure_history WHERE tenant_id = $1 AND risk_id = $2 ORDER BY at, id`, a.OrgID, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.History, err = database.CollectRows[ExposureChange](rows)
+			return err
+		})
+	b.Queue(`SELECT d.id, d.number, d.title FROM risk_documents rd
+		JOIN documents d ON d.tenant_id = $1 AND d.id = rd.document_id
+		WHERE rd.tenant_id = $1 AND rd.risk_id = $2 ORDER BY d.number`, a.OrgID, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.Documents, err = database.CollectRows[DocumentRef](rows)
+			return err
+		})
+	b.Queue(`SELECT f.id, f.reference, f.classification, f.status FROM risk_findings rf
+		JOIN findings f ON f.tenant_id = $1 AND f.id = rf.finding_id
+		WHERE rf.tenant_id = $1 AND rf.risk_id = $2 ORDER BY f.year, f.seq`, a.OrgID, id).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			d.Findings, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (FindingRef, error) {
+				var f FindingRef
+				return f, r.Scan(&f.ID, &f.Reference, &f.Classification, &f.Status)
+			})
+			return err
+		})
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return RiskDetail{}, err
+	}
+	if d.Risk.ID == uuid.Nil {
+		return RiskDetail{}, notFound("Risk")
+	}
+	if n := len(d.History); n > 0 {
+		d.Reasons = d.History[n-1].Reasons
+	}
+	return d, nil
 }
 
 // ExposureWeight is how much one signal adds to exposure.
