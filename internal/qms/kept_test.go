@@ -180,3 +180,39 @@ func TestChoices_KeptUntilTheOrganisationChanges(t *testing.T) {
 		t.Error("renaming someone who is not a member made another organisation read its members again")
 	}
 }
+
+// The register's heat map is kept for each filter until the organisation changes; the count
+// of the page's filter (a cell of the map) is worked out from it either way.
+func TestRiskHeatMap_KeptForEachFilterUntilTheOrganisationChanges(t *testing.T) {
+	w := newRiskWorld(t)
+	w.svc.KeepWithoutHearingChanges()
+	risk := func(l, s string, site uuid.UUID) {
+		t.Helper()
+		qmstest.Must(w.svc.CreateRisk(w.ctx, w.org.QualityManager, qms.RiskInput{
+			Kind: "risk", Title: "Risk " + l + "×" + s, ProcessID: w.production.ID, SiteID: site,
+			OwnerID: w.org.ProcessOwner.UserID, InherentLikelihood: "5", InherentSeverity: "5",
+			ResidualLikelihood: l, ResidualSeverity: s, Treatment: "reduce", ReviewDate: "2026-12-31",
+		}))(t)
+	}
+	risk("2", "3", uuid.Nil)
+	risk("2", "3", w.leeds.ID)
+	risk("4", "4", uuid.Nil)
+	register := func(f qms.RiskFilter) qms.RiskPage {
+		t.Helper()
+		return qmstest.Must(w.svc.Risks(w.ctx, w.org.Viewer, f))(t)
+	}
+	all, leeds := register(qms.RiskFilter{}), register(qms.RiskFilter{SiteID: w.leeds.ID})
+	if all.HeatMap[1][2] != 2 || all.Total != 3 || leeds.HeatMap[1][2] != 1 || leeds.Total != 1 {
+		t.Fatalf("heat maps: all %v (total %d), Leeds %v (total %d)", all.HeatMap, all.Total, leeds.HeatMap, leeds.Total)
+	}
+	kept := w.svc.KeptReads()
+	cell := register(qms.RiskFilter{Likelihood: 2, Severity: 3})
+	if w.svc.KeptReads() != kept+1 || cell.HeatMap != all.HeatMap || cell.Total != 2 || len(cell.Risks) != 2 {
+		t.Fatalf("one cell: kept reads %d (want %d), heat map %v, total %d, %d risks; want the whole map, 2, 2",
+			w.svc.KeptReads(), kept+1, cell.HeatMap, cell.Total, len(cell.Risks))
+	}
+	risk("2", "3", uuid.Nil)
+	if got := register(qms.RiskFilter{}); got.HeatMap[1][2] != 3 || got.Total != 4 {
+		t.Errorf("after adding a risk: heat map %v, total %d; want 3 in the cell, 4 in all", got.HeatMap, got.Total)
+	}
+}

@@ -473,12 +473,14 @@ type RiskPage struct {
 func (s *Service) Risks(ctx context.Context, a Actor, f RiskFilter) (RiskPage, error) {
 	var page RiskPage
 	b := &pgx.Batch{}
-	if err := queueRisks(b, a.OrgID, f, &page); err != nil {
+	finish, err := s.queueRisks(b, a.OrgID, f, &page)
+	if err != nil {
 		return RiskPage{}, err
 	}
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return RiskPage{}, err
 	}
+	finish()
 	return page, nil
 }
 
@@ -495,19 +497,23 @@ type RiskList struct {
 func (s *Service) RiskList(ctx context.Context, a Actor, f RiskFilter) (RiskList, error) {
 	var l RiskList
 	b := &pgx.Batch{}
-	if err := queueRisks(b, a.OrgID, f, &l.RiskPage); err != nil {
+	finish, err := s.queueRisks(b, a.OrgID, f, &l.RiskPage)
+	if err != nil {
 		return RiskList{}, err
 	}
 	keep := s.queueChoices(b, a.OrgID, &l.Processes, &l.Sites, &l.Members)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return RiskList{}, err
 	}
+	finish()
 	keep()
 	return l, nil
 }
 
-// queueRisks checks f and queues the heat map and the page of risks it selects into page.
-func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error {
+// queueRisks checks f and queues the heat map and the page of risks it selects into page;
+// finish, called once b was read, completes the page. The heat map is the same for everyone
+// with the same filter, so it is kept until the organisation changes (orgCache).
+func (s *Service) queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) (finish func(), err error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
@@ -542,7 +548,7 @@ func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error
 		}
 	}
 	if err := c.err(); err != nil {
-		return err
+		return nil, err
 	}
 	// The WHERE clause holds only the filters that are set, the status as a constant so that
 	// the active register's index (partial, on exposure) serves it, and the page is chosen
@@ -582,18 +588,33 @@ func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error
 		w.add2("r.exposure <= $%[1]d AND (r.exposure < $%[1]d OR r.ref > $%[2]d)", afterExp, afterRef)
 	}
 	const order = " ORDER BY r.exposure DESC, r.ref"
-	b.Queue(`SELECT `+heatLikelihoodSQL+`, r.residual_severity, count(*) FROM risks r`+heat.where()+` GROUP BY 1, 2`, heat.args...).
-		Query(func(rows pgx.Rows) error {
-			var l, sev, n int
-			_, err := pgx.ForEachRow(rows, []any{&l, &sev, &n}, func() error {
-				page.HeatMap[l-1][sev-1] += n
-				if f.Likelihood == 0 || (f.Likelihood == l && f.Severity == sev) {
+	heatKey := "risk-heat/" + heat.where() + fmt.Sprint(heat.args...)
+	kept, ticket, isKept := s.cache.lookup(org, heatKey)
+	if isKept {
+		page.HeatMap = kept.([5][5]int)
+	} else {
+		b.Queue(`SELECT `+heatLikelihoodSQL+`, r.residual_severity, count(*) FROM risks r`+heat.where()+` GROUP BY 1, 2`, heat.args...).
+			Query(func(rows pgx.Rows) error {
+				var l, sev, n int
+				_, err := pgx.ForEachRow(rows, []any{&l, &sev, &n}, func() error {
+					page.HeatMap[l-1][sev-1] += n
+					return nil
+				})
+				return err
+			})
+	}
+	finish = func() {
+		if !isKept {
+			s.cache.keep(org, heatKey, ticket, page.HeatMap)
+		}
+		for l, row := range page.HeatMap {
+			for sev, n := range row {
+				if f.Likelihood == 0 || (f.Likelihood == l+1 && f.Severity == sev+1) {
 					page.Total += n
 				}
-				return nil
-			})
-			return err
-		})
+			}
+		}
+	}
 	pageSQL := "SELECT r.* FROM risks r" + w.where() + order + " LIMIT " + strconv.Itoa(f.Limit+1)
 	b.Queue(pageFirst(riskSelect, "risks r", pageSQL, order), w.args...).
 		Query(func(rows pgx.Rows) error {
@@ -606,7 +627,7 @@ func queueRisks(b *pgx.Batch, org uuid.UUID, f RiskFilter, page *RiskPage) error
 			}
 			return err
 		})
-	return nil
+	return finish, nil
 }
 
 // ExposureChange is one row of a risk's exposure history.
