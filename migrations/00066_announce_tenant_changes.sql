@@ -14,39 +14,30 @@
 
 -- +goose Up
 -- +goose StatementBegin
-CREATE FUNCTION announce_new_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION announce_changed_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM pg_notify('tenant_changes', t.tenant_id::text)
-       FROM (SELECT DISTINCT tenant_id FROM new_rows) t;
+       FROM (SELECT DISTINCT tenant_id FROM changed_rows) t;
     RETURN NULL;
 END
 $$;
 -- +goose StatementEnd
 
--- +goose StatementBegin
-CREATE FUNCTION announce_old_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('tenant_changes', t.tenant_id::text)
-       FROM (SELECT DISTINCT tenant_id FROM old_rows) t;
-    RETURN NULL;
-END
-$$;
--- +goose StatementEnd
-
--- A trigger with transition tables fires on one event, so a table has three. An update
--- announces the new rows' tenant: row-level security keeps a row in its tenant.
+-- A trigger with transition tables fires on one event, so a table has three, each naming its
+-- rows changed_rows: the new ones of an insert or update (row-level security keeps a row in
+-- its tenant), the old ones of a delete.
 -- +goose StatementBegin
 CREATE FUNCTION announce_tenant_changes(tbl regclass) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
     name text := (SELECT relname FROM pg_class WHERE oid = tbl);
 BEGIN
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows
-                    FOR EACH STATEMENT EXECUTE FUNCTION announce_new_rows()', name || '_announce_insert', tbl);
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING NEW TABLE AS new_rows
-                    FOR EACH STATEMENT EXECUTE FUNCTION announce_new_rows()', name || '_announce_update', tbl);
-    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows
-                    FOR EACH STATEMENT EXECUTE FUNCTION announce_old_rows()', name || '_announce_delete', tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS changed_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_changed_rows()', name || '_announce_insert', tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING NEW TABLE AS changed_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_changed_rows()', name || '_announce_update', tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS changed_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION announce_changed_rows()', name || '_announce_delete', tbl);
 END
 $$;
 -- +goose StatementEnd
@@ -91,7 +82,7 @@ DECLARE
 BEGIN
     FOR r IN SELECT t.tgname, t.tgrelid::regclass AS tbl FROM pg_trigger t
                JOIN pg_proc p ON p.oid = t.tgfoid
-              WHERE p.proname IN ('announce_new_rows', 'announce_old_rows')
+              WHERE p.proname = 'announce_changed_rows'
     LOOP
         EXECUTE format('DROP TRIGGER %I ON %s', r.tgname, r.tbl);
     END LOOP;
@@ -99,5 +90,4 @@ END
 $$;
 -- +goose StatementEnd
 DROP FUNCTION announce_tenant_changes(regclass);
-DROP FUNCTION announce_old_rows();
-DROP FUNCTION announce_new_rows();
+DROP FUNCTION announce_changed_rows();

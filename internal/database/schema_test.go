@@ -113,7 +113,7 @@ func TestSchema_EveryTenantTableIsIsolated(t *testing.T) {
 	rows, err = db.Admin.Query(ctx, `
 		SELECT c.relname, array_agg(t.tgtype::int ORDER BY t.tgtype)
 		  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
-		 WHERE p.proname IN ('announce_new_rows', 'announce_old_rows') AND NOT t.tgisinternal
+		 WHERE p.proname = 'announce_changed_rows' AND NOT t.tgisinternal
 		 GROUP BY c.relname`)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/plumbline/plumbline/internal/database/dbtest"
 	"github.com/plumbline/plumbline/internal/qms"
 	"github.com/plumbline/plumbline/internal/qms/qmstest"
 )
@@ -16,12 +17,8 @@ import (
 // member until the organisation changes, whoever changes it: this service, at once, or
 // anyone else, as soon as the database announces it.
 func TestHome_KeptUntilTheOrganisationChanges(t *testing.T) {
-	svc, db := qmstest.New(t)
+	svc, db, acme, globex := listeningService(t)
 	ctx := context.Background()
-	acme := qmstest.NewOrg(t, svc, "acme")
-	globex := qmstest.NewOrg(t, svc, "globex")
-	svc.FollowChanges()
-	eventually(t, "the service listens for changes", svc.HearsChanges)
 	home := func(a qms.Actor) qms.HomeSummary {
 		t.Helper()
 		return qmstest.Must(svc.Home(ctx, a, uuid.Nil))(t)
@@ -83,11 +80,8 @@ func TestHome_TheServicesOwnChangesShowAtOnce(t *testing.T) {
 // When the connection that listens for changes drops, the service listens again on a new one,
 // and hears the changes made from then on.
 func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {
-	svc, db := qmstest.New(t)
+	svc, db, acme, _ := listeningService(t)
 	ctx := context.Background()
-	acme := qmstest.NewOrg(t, svc, "acme")
-	svc.FollowChanges()
-	eventually(t, "the service listens for changes", svc.HearsChanges)
 	listener := func() int {
 		var pid int
 		_ = db.Admin.QueryRow(ctx, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
@@ -116,6 +110,18 @@ func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 	})
 }
 
+// listeningService is a service on a fresh database with two organisations, listening for
+// changes to them, so that it keeps what it reads of each.
+func listeningService(t *testing.T) (*qms.Service, *dbtest.DB, qmstest.Org, qmstest.Org) {
+	t.Helper()
+	svc, db := qmstest.New(t)
+	acme := qmstest.NewOrg(t, svc, "acme")
+	globex := qmstest.NewOrg(t, svc, "globex")
+	svc.FollowChanges()
+	eventually(t, "the service listens for changes", svc.HearsChanges)
+	return svc, db, acme, globex
+}
+
 // eventually waits for cond, which something in the background makes true, for up to ten
 // seconds: long enough on any machine, and a test that fails still ends.
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -132,12 +138,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // The choice lists of most pages (processes, sites, members) are kept until the organisation
 // changes, including a change to a member's account, which belongs to no organisation.
 func TestChoices_KeptUntilTheOrganisationChanges(t *testing.T) {
-	svc, db := qmstest.New(t)
+	svc, db, acme, globex := listeningService(t)
 	ctx := context.Background()
-	acme := qmstest.NewOrg(t, svc, "acme")
-	globex := qmstest.NewOrg(t, svc, "globex")
-	svc.FollowChanges()
-	eventually(t, "the service listens for changes", svc.HearsChanges)
 	memberName := func(org qmstest.Org, id uuid.UUID) string {
 		t.Helper()
 		for _, m := range qmstest.Must(svc.Members(ctx, org.Viewer))(t) {
