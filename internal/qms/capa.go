@@ -527,15 +527,11 @@ func (s *Service) CAPAList(ctx context.Context, a Actor, f CAPAFilter) (CAPAList
 
 // queueCAPAs checks f and queues the page of CAPAs it selects into out.
 func queueCAPAs(b *pgx.Batch, org uuid.UUID, today time.Time, f CAPAFilter, out *[]CAPA) error {
-	minDays, maxDays := -1, -1
+	var age CAPAAge
 	if f.Age != "" {
-		bucket, ok := CAPAAgeBucket(f.Age)
-		if !ok {
+		var ok bool
+		if age, ok = CAPAAgeBucket(f.Age); !ok {
 			return invalidField("age", "Choose one of the age brackets.")
-		}
-		minDays, maxDays = bucket.MinDays, bucket.MaxDays
-		if maxDays == 0 {
-			maxDays = -1
 		}
 	}
 	if f.Status != "" && !f.Status.Valid() {
@@ -569,11 +565,8 @@ func queueCAPAs(b *pgx.Batch, org uuid.UUID, today time.Time, f CAPAFilter, out 
 	if f.Category != "" {
 		w.add("c.root_cause_category = $%d", string(f.Category))
 	}
-	if minDays >= 0 {
-		w.add("c.status <> 'closed' AND $2::date - c.opened_at::date >= $%d", minDays)
-	}
-	if maxDays >= 0 {
-		w.add("c.status <> 'closed' AND $2::date - c.opened_at::date <= $%d", maxDays)
+	if f.Age != "" {
+		w.plain("c.status <> 'closed' AND " + capaAgeCond("c.opened_at", "$2", age))
 	}
 	switch {
 	case f.ActionOwnerID != uuid.Nil && f.Overdue:

@@ -278,32 +278,38 @@ func queueMyDashboard(b *pgx.Batch, a Actor, today time.Time, d *Dashboard) {
 	queueMyReviewActions(b, a, &d.MyReviewActions)
 }
 
-// capaAgeCounts is the select list that counts rows in each of CAPAAgeBuckets, by the days
-// from the date a row was opened (column, a timestamptz) to today (a date parameter), as the
-// CAPA list's age filter counts them. The bounds are turned into instants once per statement
-// (each a subquery run once), so every row is compared as it is stored instead of being
-// converted to a date in the database's time zone once for each bucket.
+// capaAgeCounts is the select list that counts rows in each of CAPAAgeBuckets (see
+// capaAgeCond), as the CAPA list's age filter keeps them.
 func capaAgeCounts(column, today string) string {
+	counts := make([]string, 0, len(CAPAAgeBuckets))
+	for _, b := range CAPAAgeBuckets {
+		counts = append(counts, "count(*) FILTER (WHERE "+capaAgeCond(column, today, b)+")")
+	}
+	return strings.Join(counts, ", ")
+}
+
+// capaAgeCond is the one rule of CAPA ageing: the condition that a row opened at column (a
+// timestamptz) is in bucket b, by the days from the date it was opened to today (a date
+// parameter). The bounds are turned into instants once per statement (each a subquery run
+// once), so every row is compared as it is stored instead of being converted to a date in the
+// database's time zone.
+func capaAgeCond(column, today string, b CAPAAge) string {
 	since := func(days int) string {
 		// Opened on or after the day `days` before today: at or after that day's midnight.
 		return "(SELECT (" + today + "::date - " + strconv.Itoa(days) + ")::timestamptz)"
 	}
-	counts := make([]string, 0, len(CAPAAgeBuckets))
-	for _, b := range CAPAAgeBuckets {
-		var conds []string
-		if b.MaxDays > 0 {
-			conds = append(conds, column+" >= "+since(b.MaxDays))
-		}
-		if b.MinDays > 0 {
-			// At least MinDays old: opened before the day MinDays-1 days ago began.
-			conds = append(conds, column+" < "+since(b.MinDays-1))
-		}
-		if len(conds) == 0 {
-			conds = append(conds, "true")
-		}
-		counts = append(counts, "count(*) FILTER (WHERE "+strings.Join(conds, " AND ")+")")
+	var conds []string
+	if b.MaxDays > 0 {
+		conds = append(conds, column+" >= "+since(b.MaxDays))
 	}
-	return strings.Join(counts, ", ")
+	if b.MinDays > 0 {
+		// At least MinDays old: opened before the day MinDays-1 days ago began.
+		conds = append(conds, column+" < "+since(b.MinDays-1))
+	}
+	if len(conds) == 0 {
+		return "true"
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // addToTally adds n findings of a class to the tally with the key, starting one (labelled
