@@ -165,33 +165,28 @@ func (d CAPADetail) History() []CAPAEvent {
 func (s *Service) CAPADetails(ctx context.Context, a Actor, id uuid.UUID) (CAPADetail, error) {
 	var d CAPADetail
 	b := &pgx.Batch{}
-	queueCAPADetails(b, a.OrgID, s.today(), id, &d)
+	found := queueCAPADetails(b, a.OrgID, s.today(), id, &d)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return CAPADetail{}, err
 	}
-	if d.CAPA.ID == uuid.Nil {
-		return CAPADetail{}, notFound("CAPA")
-	}
-	return d, nil
+	return d, found()
 }
 
 // capaDetails is CAPADetails in the transaction tx.
 func capaDetails(ctx context.Context, tx pgx.Tx, org uuid.UUID, today time.Time, id uuid.UUID) (CAPADetail, error) {
 	var d CAPADetail
 	b := &pgx.Batch{}
-	queueCAPADetails(b, org, today, id, &d)
+	found := queueCAPADetails(b, org, today, id, &d)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return CAPADetail{}, err
 	}
-	if d.CAPA.ID == uuid.Nil {
-		return CAPADetail{}, notFound("CAPA")
-	}
-	return d, nil
+	return d, found()
 }
 
 // queueCAPADetails queues every read of a CAPA's details into d, all by the CAPA's id, so
-// they travel in one round trip. d.CAPA stays zero if there is no such CAPA.
-func queueCAPADetails(b *pgx.Batch, org uuid.UUID, today time.Time, id uuid.UUID, d *CAPADetail) {
+// they travel in one round trip; found, called once b was read, says whether there is such a
+// CAPA (as queueAuditDetails's finish does for an audit).
+func queueCAPADetails(b *pgx.Batch, org uuid.UUID, today time.Time, id uuid.UUID, d *CAPADetail) (found func() error) {
 	b.Queue(capaSelect+` WHERE c.tenant_id = $1 AND c.id = $3`, org, today, id).Query(func(rows pgx.Rows) error {
 		read, err := database.CollectRows[CAPA](rows)
 		if len(read) == 1 {
@@ -219,6 +214,12 @@ func queueCAPADetails(b *pgx.Batch, org uuid.UUID, today time.Time, id uuid.UUID
 		return err
 	})
 	queueSignatures(b, org, "capa", id, &d.Signatures)
+	return func() error {
+		if d.CAPA.ID == uuid.Nil {
+			return notFound("CAPA")
+		}
+		return nil
+	}
 }
 
 func capaActions(ctx context.Context, tx pgx.Tx, org, capaID, actionID uuid.UUID) ([]CAPAAction, error) {
