@@ -183,7 +183,8 @@ func AgeOptions() []Option {
 
 // memberChoices are members to choose from, with an empty first choice named first.
 func capaMembers(members []qms.Member, first string) []Option {
-	out := []Option{{Value: "", Label: first}}
+	out := make([]Option, 1, len(members)+1)
+	out[0] = Option{Value: "", Label: first}
 	for _, m := range members {
 		out = append(out, Option{Value: m.UserID.String(), Label: m.Name})
 	}
