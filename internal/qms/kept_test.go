@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/database/dbtest"
 	"github.com/plumbline/plumbline/internal/qms"
 	"github.com/plumbline/plumbline/internal/qms/qmstest"
@@ -216,5 +217,57 @@ func TestRiskHeatMap_KeptForEachFilterUntilTheOrganisationChanges(t *testing.T) 
 	risk("2", "3", uuid.Nil)
 	if got := register(qms.RiskFilter{}); got.HeatMap[1][2] != 3 || got.Total != 4 {
 		t.Errorf("after adding a risk: heat map %v, total %d; want 3 in the cell, 4 in all", got.HeatMap, got.Total)
+	}
+}
+
+// Who a person is in an organisation (their role, its name), which every page starts by
+// reading, is kept until the organisation changes: a removal through the service ends their
+// access at once, a change made elsewhere as soon as the database announces it.
+func TestActor_KeptUntilTheOrganisationChanges(t *testing.T) {
+	svc, db, acme, globex := listeningService(t)
+	ctx := context.Background()
+	auditor := acme.Auditor.UserID
+	actor := func() qms.Actor {
+		t.Helper()
+		return qmstest.Must(svc.ActorFor(ctx, auditor, acme.Slug))(t)
+	}
+	notFound := func(slug string) bool {
+		_, err := svc.ActorFor(ctx, auditor, slug)
+		return qms.ErrorKind(err) == qms.KindNotFound
+	}
+
+	first := actor() // learns which organisation the slug is
+	actor()          // kept from here
+	kept := svc.KeptReads()
+	if a := actor(); a != first || a != acme.Auditor || svc.KeptReads() != kept+1 {
+		t.Fatalf("kept reads %d, want %d; actor %+v, want %+v", svc.KeptReads(), kept+1, a, acme.Auditor)
+	}
+	for range 2 { // a refusal is never kept either
+		if !notFound(globex.Slug) {
+			t.Fatal("a person was let into an organisation they are not a member of")
+		}
+	}
+
+	// Changes made elsewhere: a membership's role, the organisation's own name.
+	if _, err := db.Admin.Exec(ctx, `UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1 AND user_id = $2`, acme.ID, auditor); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the role changed by hand applies", func() bool { return actor().Role == auth.RoleViewer })
+	if _, err := db.Admin.Exec(ctx, `UPDATE organisations SET name = 'Acme Renamed By Hand' WHERE id = $1`, acme.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the organisation renamed by hand shows its new name", func() bool { return actor().OrgName == "Acme Renamed By Hand" })
+
+	// Removed through the service: the next page is refused.
+	actor()
+	var version int
+	for _, m := range qmstest.Must(svc.Members(ctx, acme.Admin))(t) {
+		if m.UserID == auditor {
+			version = m.Version
+		}
+	}
+	qmstest.Must(svc.RemoveMember(ctx, acme.Admin, auditor, version))(t)
+	if !notFound(acme.Slug) {
+		t.Fatal("a removed member was still let in")
 	}
 }

@@ -117,8 +117,22 @@ func (s *Service) OrganisationsOf(ctx context.Context, userID uuid.UUID) ([]MyOr
 // ActorFor resolves who userID is in the organisation at slug. A user who is not a member gets
 // the same not-found answer as for an organisation that does not exist.
 func (s *Service) ActorFor(ctx context.Context, userID uuid.UUID, slug string) (Actor, error) {
+	// Every organisation page starts here. Who a person is in an organisation is kept until
+	// the organisation changes (its memberships, its members' accounts, its own row: see
+	// orgCache), so that most pages skip this round trip. A slug not seen before is read
+	// without keeping: the ticket that allows keeping is taken before reading, and needs the
+	// organisation's id.
+	key := "actor/" + userID.String()
+	org, known := s.cache.orgWithSlug(slug)
+	var ticket cacheTicket
+	if known {
+		kept, t, ok := s.cache.lookup(org, key)
+		if ok && kept.(Actor).OrgSlug == slug {
+			return kept.(Actor), nil
+		}
+		ticket = t
+	}
 	var a Actor
-	// Every organisation page starts here, so it costs one round trip.
 	b := &pgx.Batch{}
 	b.Queue(`
 		SELECT u.id, u.name, u.email, o.id, o.slug, o.name, m.role
@@ -129,8 +143,14 @@ func (s *Service) ActorFor(ctx context.Context, userID uuid.UUID, slug string) (
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&a.UserID, &a.Name, &a.Email, &a.OrgID, &a.OrgSlug, &a.OrgName, &a.Role)
 		})
-	err := database.ReadBatch(ctx, s.pool, database.Scope{UserID: userID}, b)
-	return a, noRows(err, "Organisation")
+	if err := database.ReadBatch(ctx, s.pool, database.Scope{UserID: userID}, b); err != nil {
+		return a, noRows(err, "Organisation")
+	}
+	s.cache.noteSlug(slug, a.OrgID)
+	if a.OrgID == org {
+		s.cache.keep(org, key, ticket, a)
+	}
+	return a, nil
 }
 
 func mustV7() uuid.UUID {

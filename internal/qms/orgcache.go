@@ -31,6 +31,10 @@ type orgCache struct {
 	recent  *list.List // of *orgCacheEntry, most recently used first
 	max     int
 	hits    atomic.Int64
+	// orgs maps the slugs of organisations read to their ids, so that what is kept of an
+	// organisation is found from a page's address. Only a hint: what is kept under the id is
+	// checked against the slug.
+	orgs map[string]uuid.UUID
 }
 
 type orgCacheKey struct {
@@ -54,7 +58,25 @@ type cacheTicket struct {
 const orgCacheEntries = 4096
 
 func newOrgCache(max int) *orgCache {
-	return &orgCache{changes: map[uuid.UUID]uint64{}, entries: map[orgCacheKey]*list.Element{}, recent: list.New(), max: max}
+	return &orgCache{changes: map[uuid.UUID]uint64{}, entries: map[orgCacheKey]*list.Element{}, recent: list.New(), max: max,
+		orgs: map[string]uuid.UUID{}}
+}
+
+// orgWithSlug is the id of the organisation last read at slug.
+func (c *orgCache) orgWithSlug(slug string) (uuid.UUID, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.orgs[slug]
+	return id, ok
+}
+
+// noteSlug remembers which organisation slug was read as, while the cache is listening.
+func (c *orgCache) noteSlug(slug string, org uuid.UUID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.live {
+		c.orgs[slug] = org
+	}
 }
 
 // lookup returns the value kept for the organisation under key if nothing changed since it
@@ -115,6 +137,7 @@ func (c *orgCache) listening(live bool) {
 	c.live = live
 	clear(c.changes)
 	clear(c.entries)
+	clear(c.orgs)
 	c.recent.Init()
 }
 
