@@ -56,6 +56,31 @@ func TestSmallScale(t *testing.T) {
 
 	t.Run("rules", func(t *testing.T) { checkRules(t, db) })
 
+	// The large organisation is lived in: its documents and audits name clauses and sites, and
+	// risks that rose have flagged documents for review, some still open.
+	t.Run("links", func(t *testing.T) {
+		for _, q := range []string{
+			`document_clauses`,
+			`audit_clauses`,
+			`audit_sites`,
+			`document_review_flags WHERE t.resolved_at IS NULL`,
+			`document_review_flags WHERE t.resolved_at IS NOT NULL`,
+		} {
+			table, cond, _ := strings.Cut(q, " WHERE ")
+			if cond == "" {
+				cond = "true"
+			}
+			var n int
+			if err := db.Admin.QueryRow(ctx, `SELECT count(*) FROM `+table+` t JOIN organisations o ON o.id = t.tenant_id
+				WHERE o.slug = $1 AND `+cond, LargeSlug).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Errorf("the large organisation has none: %s", q)
+			}
+		}
+	})
+
 	t.Run("pages", func(t *testing.T) {
 		app, err := StartApp(db.App)
 		if err != nil {
@@ -169,6 +194,15 @@ func checkRules(t *testing.T, db *dbtest.DB) {
 			    OR r.exposure <> (SELECT h.new_score FROM risk_exposure_history h WHERE h.tenant_id = r.tenant_id AND h.risk_id = r.id ORDER BY h.at DESC LIMIT 1)`},
 		{"residual risk does not exceed inherent risk", `
 			SELECT count(*) FROM risks WHERE residual_likelihood > inherent_likelihood OR residual_severity > inherent_severity`},
+		{"a risk flags a document for review only when its exposure rose a band, and only a linked document in force", `
+			SELECT count(*) FROM document_review_flags f JOIN documents d ON d.tenant_id = f.tenant_id AND d.id = f.document_id
+			 WHERE f.source_type <> 'risk' OR d.obsoleted_at IS NOT NULL
+			    OR NOT EXISTS (SELECT 1 FROM risk_documents rd WHERE rd.tenant_id = f.tenant_id AND rd.risk_id = f.source_id AND rd.document_id = f.document_id)
+			    OR NOT EXISTS (SELECT 1 FROM risk_exposure_history h WHERE h.tenant_id = f.tenant_id AND h.risk_id = f.source_id
+			                      AND h.at = f.raised_at AND h.old_band IS NOT NULL AND h.new_band <> h.old_band)`},
+		{"an audit covers the clauses its checklist asks about", `
+			SELECT count(*) FROM audit_checklist_items i WHERE NOT EXISTS (
+				SELECT 1 FROM audit_clauses c WHERE c.tenant_id = i.tenant_id AND c.audit_id = i.audit_id AND c.clause_number = i.clause_number)`},
 	} {
 		var n int
 		if err := db.Admin.QueryRow(ctx, c.sql).Scan(&n); err != nil {

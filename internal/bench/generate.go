@@ -204,11 +204,11 @@ type stmt struct {
 // loadOrder lists every table the generator fills, parents first.
 var loadOrder = []string{
 	"users", "memberships", "sites", "processes", "suppliers",
-	"documents", "document_versions",
+	"documents", "document_versions", "document_clauses",
 	"records", "record_revisions",
-	"audits", "audit_processes", "audit_team", "audit_checklist_items",
+	"audits", "audit_processes", "audit_sites", "audit_team", "audit_checklist_items", "audit_clauses",
 	"findings", "signatures", "capas", "capa_findings", "capa_whys", "capa_actions", "capa_effectiveness_checks",
-	"risks", "risk_findings", "risk_documents", "risk_exposure_history",
+	"risks", "risk_findings", "risk_documents", "risk_exposure_history", "document_review_flags",
 }
 
 func newBatch() *batch { return &batch{tables: map[string]*table{}} }

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ type orgGen struct {
 	sites     []uuid.UUID
 	processes []uuid.UUID
 	suppliers []uuid.UUID
-	documents []uuid.UUID
+	documents []genDocument
 	audits    []genAudit
 	findings  []genFinding
 }
@@ -48,6 +49,11 @@ type genAudit struct {
 	end       time.Time
 	items     []uuid.UUID
 	itemClaus []string
+}
+
+type genDocument struct {
+	id      uuid.UUID
+	current bool // not obsolete: a rising risk flags it for review
 }
 
 type genFinding struct {
@@ -68,6 +74,16 @@ var processNames = []string{"Sales", "Design", "Purchasing", "Production", "Qual
 	"Maintenance", "Human resources", "Management", "Shipping", "Calibration", "Customer service"}
 
 func (g *orgGen) pick(list []string) string { return list[g.rng.IntN(len(list))] }
+
+// someClauses picks n different clauses.
+func (g *orgGen) someClauses(n int) []string {
+	first := g.rng.IntN(len(clauses))
+	out := make([]string, 0, n)
+	for k := range min(n, len(clauses)) {
+		out = append(out, clauses[(first+k*5)%len(clauses)])
+	}
+	return out
+}
 
 func (g *orgGen) words(n int) string {
 	w := make([]string, n)
@@ -258,7 +274,10 @@ func (g *orgGen) documentsAndVersions() {
 		g.b.add("documents", docCols, g.org, id, fmt.Sprintf("%s-%03d", dt.prefix, next[ti]),
 			strings.ToUpper(g.words(1)[:1])+g.words(3)[1:]+" procedure", dt.id, g.process(), owner.id, interval,
 			nextReview, obsoletedAt, obsoleteReason, created, created)
-		g.documents = append(g.documents, id)
+		for _, c := range g.someClauses(1 + g.rng.IntN(3)) {
+			g.b.add("document_clauses", []string{"tenant_id", "document_id", "clause_number"}, g.org, id, c)
+		}
+		g.documents = append(g.documents, genDocument{id: id, current: obsoletedAt == nil})
 	}
 	for ti, n := range next {
 		if n > 0 {
@@ -398,6 +417,7 @@ func (g *orgGen) auditsAndFindings() {
 			lead.id, start, end, actualStart, actualEnd, status, "", "", reported, closed, closedBy, lead.id,
 			start.Add(-30*day), start)
 		g.b.add("audit_processes", []string{"tenant_id", "audit_id", "process_id"}, g.org, a.id, a.process)
+		g.b.add("audit_sites", []string{"tenant_id", "audit_id", "site_id"}, g.org, a.id, g.site())
 		g.b.add("audit_team", []string{"tenant_id", "audit_id", "user_id"}, g.org, a.id, lead.id)
 		for p := 0; p < g.size.ItemsPerAudit; p++ {
 			item := newID()
@@ -412,6 +432,9 @@ func (g *orgGen) auditsAndFindings() {
 			g.b.add("audit_checklist_items", itemCols, g.org, item, a.id, cl, p+1,
 				"Is "+g.words(2)+" controlled as required by "+cl+"?", result, "", auditedBy, auditedAt)
 			a.items, a.itemClaus = append(a.items, item), append(a.itemClaus, cl)
+		}
+		for _, cl := range slices.Compact(slices.Sorted(slices.Values(a.itemClaus))) {
+			g.b.add("audit_clauses", []string{"tenant_id", "audit_id", "clause_number"}, g.org, a.id, cl)
 		}
 		g.audits = append(g.audits, a)
 	}
@@ -687,6 +710,8 @@ func (g *orgGen) risks() {
 		base := rl * rs
 		score := base
 		prev := 0
+		var roseAt time.Time // the last time the exposure rose a band
+		roseFrom := ""
 		nh := 1 + g.rng.IntN(3)
 		for h := 0; h < nh; h++ {
 			at := created.Add(time.Duration(h) * g.now.Sub(created) / time.Duration(nh))
@@ -700,9 +725,13 @@ func (g *orgGen) risks() {
 				oldScore, oldBand = prev, band(prev)
 			}
 			g.b.add("risk_exposure_history", historyCols, g.org, newID(), id, at, oldScore, score, oldBand, band(score), cause, reasons)
+			if h > 0 && bandRank(band(score)) > bandRank(band(prev)) {
+				roseAt, roseFrom = at, band(prev)
+			}
 			prev = score
 		}
-		g.b.add("risks", riskCols, g.org, id, i, kind, strings.ToUpper(g.words(1)[:1])+g.words(3)[1:],
+		title := strings.ToUpper(g.words(1)[:1]) + g.words(3)[1:]
+		g.b.add("risks", riskCols, g.org, id, i, kind, title,
 			"What could go wrong with "+g.words(3)+".", "Lack of "+g.words(1)+".", "Late or faulty delivery.",
 			proc, g.site(), g.owner().id, il, is, "Inspection and training.", rl, rs, treatment, "Review monthly.",
 			date(g.now.Add(time.Duration(g.rng.IntN(365)-60)*day)), status, score, band(score), created,
@@ -711,12 +740,35 @@ func (g *orgGen) risks() {
 			g.b.add("risk_findings", []string{"tenant_id", "risk_id", "finding_id"}, g.org, id, g.findings[g.rng.IntN(len(g.findings))].id)
 		}
 		if len(g.documents) > 0 && g.rng.IntN(3) == 0 {
-			g.b.add("risk_documents", []string{"tenant_id", "risk_id", "document_id"}, g.org, id, g.documents[g.rng.IntN(len(g.documents))])
+			d := g.documents[g.rng.IntN(len(g.documents))]
+			g.b.add("risk_documents", []string{"tenant_id", "risk_id", "document_id"}, g.org, id, d.id)
+			// A rise of a band flagged the linked document for review, as the service does; two
+			// flags in three have been dealt with a fortnight later, the rest wait.
+			if d.current && !roseAt.IsZero() {
+				reason := fmt.Sprintf("RSK-%03d %s: risk exposure rose from %s to %s because a finding was raised on the process.",
+					i, title, roseFrom, band(score))
+				var resolvedAt *time.Time
+				var resolvedBy *uuid.UUID
+				var resolution *string
+				if roseAt.Before(g.now.Add(-14*day)) && g.rng.IntN(3) != 0 {
+					at, by, r := roseAt.Add(14*day), g.owner().id, "reviewed_unchanged"
+					resolvedAt, resolvedBy, resolution = &at, &by, &r
+				}
+				g.b.add("document_review_flags", flagCols, g.org, newID(), d.id, reason, "risk", id,
+					fmt.Sprintf("RSK-%03d", i), "risks/"+id.String(), nil, roseAt, resolvedAt, resolvedBy, resolution)
+			}
 		}
 	}
 	if g.size.Risks > 0 {
 		g.b.exec(`INSERT INTO risk_ref_counters (tenant_id, last_ref) VALUES ($1, $2)`, g.org, g.size.Risks)
 	}
+}
+
+var flagCols = []string{"tenant_id", "id", "document_id", "reason", "source_type", "source_id", "source_label",
+	"source_path", "raised_by", "raised_at", "resolved_at", "resolved_by", "resolution"}
+
+func bandRank(b string) int {
+	return map[string]int{"low": 0, "medium": 1, "high": 2, "critical": 3}[b]
 }
 
 func minTime(a, b time.Time) time.Time {

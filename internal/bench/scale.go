@@ -22,9 +22,14 @@ type Scale struct {
 	Large     OrgSize
 }
 
-// Key identifies the scale in the marker table: the data set is reused while it is unchanged.
+// generatorRevision changes whenever the generator writes different rows, so that a data set
+// built by an earlier generator is built again.
+const generatorRevision = 2
+
+// Key identifies the scale in the marker table: the data set is reused while it and the
+// generator are unchanged.
 func (s Scale) Key() string {
-	return fmt.Sprintf("%s:%d:%+v:%+v", s.Name, s.SmallOrgs, s.Small, s.Large)
+	return fmt.Sprintf("%s:%d:%+v:%+v:g%d", s.Name, s.SmallOrgs, s.Small, s.Large, generatorRevision)
 }
 
 // Scales are the sizes the harness knows: "full" is the benchmark, "small" the test's.
