@@ -65,12 +65,24 @@ func (s *Service) DocumentTypes(ctx context.Context, a Actor) ([]DocumentType, e
 	return out, err
 }
 
+// documentTypesSQL lists the organisation $1's document types in their usual order.
+const documentTypesSQL = `SELECT ` + documentTypeColumns + ` FROM document_types WHERE tenant_id = $1 ORDER BY sort_order, name`
+
 func documentTypes(ctx context.Context, tx pgx.Tx, org uuid.UUID) ([]DocumentType, error) {
-	rows, err := tx.Query(ctx, `SELECT `+documentTypeColumns+` FROM document_types WHERE tenant_id = $1 ORDER BY sort_order, name`, org)
+	rows, err := tx.Query(ctx, documentTypesSQL, org)
 	if err != nil {
 		return nil, err
 	}
 	return database.CollectRows[DocumentType](rows)
+}
+
+// queueDocumentTypes queues the read of documentTypes, for a page's batch.
+func queueDocumentTypes(b *pgx.Batch, org uuid.UUID, out *[]DocumentType) {
+	b.Queue(documentTypesSQL, org).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = database.CollectRows[DocumentType](rows)
+		return err
+	})
 }
 
 // UpdateDocumentType renames a type or changes its prefix. Documents already numbered keep

@@ -78,15 +78,17 @@ func (d Document) ReviewDueWithin(today time.Time, days int) bool {
 const ReviewDueSoonDays = 30
 
 // documentSelect reads documents of the organisation $1 with their type and process (looked up
-// in $1, see pageFirst), owner, the version in force and the revision under way (each at most
-// one, by the partial unique indexes) and open flags.
+// in $1, see pageFirst), owner, clauses, the version in force and the revision under way (each
+// at most one, by the partial unique indexes) and open flags. The clauses are put in order by
+// the expression of iso_clauses.sort_key rather than by joining iso_clauses: for each document
+// of a page, that join hashed the whole table of clauses.
 const documentSelect = `
 	SELECT d.id, d.number, d.title, d.type_id, t.name AS type_name, t.kind AS type_kind,
 	       d.process_id, p.name AS process_name, p.owner_user_id AS process_owner_id,
 	       d.owner_user_id, u.name AS owner_name, d.review_interval_months, d.next_review_on,
 	       d.obsoleted_at, d.obsolete_reason, d.version, d.created_at, d.updated_at,
-	       array(SELECT c.clause_number FROM document_clauses c JOIN iso_clauses ic ON ic.number = c.clause_number
-	              WHERE c.tenant_id = d.tenant_id AND c.document_id = d.id ORDER BY ic.sort_key) AS clauses,
+	       array(SELECT c.clause_number FROM document_clauses c WHERE c.tenant_id = d.tenant_id AND c.document_id = d.id
+	              ORDER BY string_to_array(c.clause_number, '.')::int[]) AS clauses,
 	       ev.id AS effective_version_id, ev.revision AS effective_revision, ev.effective_from,
 	       ov.id AS open_version_id, ov.revision AS open_revision, ov.state AS open_state, ov.effective_on AS open_effective_on,
 	       (SELECT count(*)::int FROM document_review_flags f
@@ -297,16 +299,12 @@ func (s *Service) DocumentList(ctx context.Context, a Actor, f DocumentFilter) (
 	}
 	b := &pgx.Batch{}
 	s.queueDocuments(b, a, f, hits, &l.Page)
-	b.Queue(`SELECT `+documentTypeColumns+` FROM document_types WHERE tenant_id = $1 ORDER BY sort_order, name`, a.OrgID).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			l.Types, err = database.CollectRows[DocumentType](rows)
-			return err
-		})
+	keepTypes := queueKept(s.cache, b, a.OrgID, "document_types", &l.Types, queueDocumentTypes)
 	keep := s.queueChoices(b, a.OrgID, &l.Processes, nil, &l.Members)
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return DocumentList{}, err
 	}
+	keepTypes()
 	keep()
 	return l, nil
 }

@@ -720,3 +720,22 @@ func TestDocuments_AnotherOrganisationsDocumentIsNotFound(t *testing.T) {
 		t.Fatalf("a new organisation's types: %+v", types)
 	}
 }
+
+// A document's clauses are listed in the standard's order, not as text: 4.4 before 9.1.2
+// before 10.2.
+func TestDocuments_ListClausesInTheStandardsOrder(t *testing.T) {
+	f := newDocFixture(t)
+	ctx := context.Background()
+	d := qmstest.Must(f.svc.CreateDocument(ctx, f.org.ProcessOwner, qms.NewDocument{
+		DocumentInput: qms.DocumentInput{Title: "Improvement", TypeID: f.types["procedure"].ID, ProcessID: f.process.ID,
+			OwnerID: f.org.ProcessOwner.UserID, ReviewIntervalMonths: 12, Clauses: []string{"10.2", "9.1.2", "4.4"}},
+		DraftInput: qms.DraftInput{Body: "Text", ChangeSummary: "First issue"},
+	}))(t)
+	l := qmstest.Must(f.svc.DocumentList(ctx, f.org.Viewer, qms.DocumentFilter{}))(t)
+	if len(l.Page.Documents) != 1 || l.Page.Documents[0].ID != d.ID {
+		t.Fatalf("listed %+v", l.Page.Documents)
+	}
+	if got := fmt.Sprint(l.Page.Documents[0].Clauses); got != "[4.4 9.1.2 10.2]" {
+		t.Fatalf("clauses %s, want [4.4 9.1.2 10.2]", got)
+	}
+}
