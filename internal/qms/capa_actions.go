@@ -685,15 +685,15 @@ func (w CAPAWorkItem) Overdue(today time.Time) bool { return w.Due.Before(today)
 
 // capaWorkSQL lists a person's ($2) open actions on CAPAs not closed (only those due before
 // $3 when $4), and, unless $5, the checks they verify on CAPAs awaiting them; by date. The
-// dashboard counts the same rows.
+// dashboard counts the same rows. CAPAs are looked up in $1, as names are (see pageFirst).
 const capaWorkSQL = `
 	SELECT * FROM (
 	  SELECT c.id AS capa_id, c.reference AS capa_reference, c.title AS capa_title, 'action' AS kind, x.description AS what, x.due_date AS due
-	    FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
+	    FROM capa_actions x JOIN capas c ON c.tenant_id = $1 AND c.id = x.capa_id
 	   WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed' AND (NOT $4 OR x.due_date < $3::date)
 	  UNION ALL
 	  SELECT c.id, c.reference, c.title, 'check', k.criteria, k.planned_date
-	    FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = k.tenant_id AND c.id = k.capa_id
+	    FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = $1 AND c.id = k.capa_id
 	   WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check' AND NOT $5
 	) w ORDER BY due, capa_reference`
 

@@ -388,6 +388,34 @@ func TestCAPA_MyActionsOnTheHomePage(t *testing.T) {
 	}
 }
 
+// The verifier's home counts the checks awaiting them: a check planned while its CAPA's
+// actions are under way waits until they are done, and a recorded check is no longer theirs.
+func TestCAPA_ChecksToVerifyOnTheHomePage(t *testing.T) {
+	w := newAuditWorld(t)
+	w.setToday(day(2026, 3, 1))
+	checks := func() int {
+		t.Helper()
+		return qmstest.Must(w.svc.Home(w.ctx, w.org.QualityManager, uuid.Nil))(t).Dashboard.MyChecksToVerify
+	}
+	planned, awaiting, verified := w.capaFor(t), w.capaFor(t), w.capaFor(t)
+	w.action(t, planned, w.org.ProcessOwner, "2026-03-20")
+	qmstest.Must(w.svc.PlanEffectivenessCheck(w.ctx, w.org.ProcessOwner, planned.ID, w.detail(t, planned).Version,
+		qms.CheckPlan{Criteria: "No burrs in 3 months of final inspection."}))(t)
+	for _, c := range []qms.CAPA{awaiting, verified} {
+		w.complete(t, c, w.action(t, c, w.org.ProcessOwner, "2026-03-20"), w.org.ProcessOwner)
+	}
+	if got := checks(); got != 2 {
+		t.Fatalf("checks to verify %d, want 2 (the CAPA with its action open waits)", got)
+	}
+	qmstest.Must(w.check(verified, w.org.QualityManager, qms.Effective, qmstest.Password))(t)
+	if got := checks(); got != 1 {
+		t.Errorf("after verifying one: %d checks to verify, want 1", got)
+	}
+	if other := qmstest.Must(w.svc.Home(w.ctx, w.org.Auditor, uuid.Nil))(t).Dashboard.MyChecksToVerify; other != 0 {
+		t.Errorf("someone who verifies nothing has %d checks to verify", other)
+	}
+}
+
 func TestCAPA_CancelledActionsAndThePlannedCheck(t *testing.T) {
 	w := newAuditWorld(t)
 	c := w.capaFor(t)

@@ -256,14 +256,17 @@ func queueMyDashboard(b *pgx.Batch, a Actor, today time.Time, d *Dashboard) {
 	// The actor's open actions are read once, through the index of each owner's open actions,
 	// and the overdue ones counted among them. Counted in a query of their own, they were read
 	// through the organisation's index of open actions by due date: a plan kept for a tenant
-	// of average size cannot tell that index is the larger.
+	// of average size cannot tell that index is the larger. Likewise the CAPA of each check
+	// awaiting the actor is looked up by its key, in a subquery: joined, a kept plan read every
+	// CAPA of the organisation awaiting a check once for each of the actor's checks.
 	b.Queue(`SELECT mine.n, mine.overdue,
-		        (SELECT count(*) FROM capa_effectiveness_checks k JOIN capas c ON c.tenant_id = k.tenant_id AND c.id = k.capa_id
-		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL AND c.status = 'awaiting_check'),
+		        (SELECT count(*) FROM capa_effectiveness_checks k
+		          WHERE k.tenant_id = $1 AND k.verifier_id = $2 AND k.result IS NULL
+		            AND (SELECT c.status FROM capas c WHERE c.tenant_id = $1 AND c.id = k.capa_id) = 'awaiting_check'),
 		        (SELECT count(*) FROM documents d
 		          WHERE d.tenant_id = $1 AND d.owner_user_id = $2 AND d.obsoleted_at IS NULL AND d.next_review_on <= $4)
 		   FROM (SELECT count(*) AS n, count(*) FILTER (WHERE x.due_date < $3) AS overdue
-		           FROM capa_actions x JOIN capas c ON c.tenant_id = x.tenant_id AND c.id = x.capa_id
+		           FROM capa_actions x JOIN capas c ON c.tenant_id = $1 AND c.id = x.capa_id
 		          WHERE x.tenant_id = $1 AND x.owner_id = $2 AND x.status = 'open' AND c.status <> 'closed') mine`,
 		a.OrgID, a.UserID, today, today.AddDate(0, 0, ReviewDueSoonDays)).
 		QueryRow(func(row pgx.Row) error {
