@@ -688,6 +688,9 @@ type AuditListFilter struct {
 	// Clause keeps audits whose criteria cover the clause: the clause itself, a clause it is
 	// part of (8.5 covers 8.5.1), or one of its sub-clauses.
 	Clause string
+	// Latest keeps only the last so many audits by start (0: every audit), for a page that
+	// shows the latest of a process's or clause's audits.
+	Latest int
 }
 
 // AuditSummary is an audit in a list: its plan, how far its checklist is, what it found.
@@ -727,7 +730,8 @@ func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter
 		          WHERE ap.tenant_id = au.tenant_id AND ap.audit_id = au.id AND ap.process_id = $5))
 		   AND ($6 = '' OR EXISTS (SELECT 1 FROM audit_clauses c WHERE c.tenant_id = au.tenant_id AND c.audit_id = au.id
 		          AND (c.clause_number = $6 OR c.clause_number LIKE $6 || '.%' OR $6 LIKE c.clause_number || '.%')))
-		 ORDER BY au.starts_on, au.reference`, org, f.Year, f.Status, f.Type, nilIfZero(f.ProcessID), f.Clause)
+		 ORDER BY au.starts_on DESC, au.reference DESC LIMIT nullif($7::int, 0)`,
+		org, f.Year, f.Status, f.Type, nilIfZero(f.ProcessID), f.Clause, f.Latest)
 	if err != nil {
 		return nil, err
 	}
@@ -735,6 +739,7 @@ func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter
 	if err != nil {
 		return nil, err
 	}
+	slices.Reverse(audits) // read latest first to keep the latest; listed in order of start
 	if err := fillAuditScope(ctx, tx, org, audits); err != nil {
 		return nil, err
 	}
@@ -745,11 +750,11 @@ func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter
 		out[i].Audit, ids[i], index[au.ID] = au, au.ID, i
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT audit_id, count(*),
-		       count(*) FILTER (WHERE result = 'conforming'), count(*) FILTER (WHERE result = 'minor_nc'),
-		       count(*) FILTER (WHERE result = 'major_nc'), count(*) FILTER (WHERE result = 'observation'),
-		       count(*) FILTER (WHERE result = 'ofi'), count(*) FILTER (WHERE result = 'not_audited')
-		  FROM audit_checklist_items WHERE tenant_id = $1 AND audit_id = ANY($2) GROUP BY audit_id`, org, ids).
+	database.QueueKeptPlan(b, `SELECT x.audit_id, count(*),
+		       count(*) FILTER (WHERE x.result = 'conforming'), count(*) FILTER (WHERE x.result = 'minor_nc'),
+		       count(*) FILTER (WHERE x.result = 'major_nc'), count(*) FILTER (WHERE x.result = 'observation'),
+		       count(*) FILTER (WHERE x.result = 'ofi'), count(*) FILTER (WHERE x.result = 'not_audited')
+		  FROM `+eachAudit("audit_checklist_items")+` x GROUP BY x.audit_id`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var id uuid.UUID
 			var t Tally
@@ -759,11 +764,11 @@ func listAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, f AuditListFilter
 			})
 			return err
 		})
-	b.Queue(`SELECT audit_id,
-		       count(*) FILTER (WHERE classification = 'major_nc'), count(*) FILTER (WHERE classification = 'minor_nc'),
-		       count(*) FILTER (WHERE classification = 'observation'), count(*) FILTER (WHERE classification = 'ofi'),
-		       count(*) FILTER (WHERE classification IN ('major_nc', 'minor_nc') AND status = 'open')
-		  FROM findings WHERE tenant_id = $1 AND audit_id = ANY($2) GROUP BY audit_id`, org, ids).
+	database.QueueKeptPlan(b, `SELECT x.audit_id,
+		       count(*) FILTER (WHERE x.classification = 'major_nc'), count(*) FILTER (WHERE x.classification = 'minor_nc'),
+		       count(*) FILTER (WHERE x.classification = 'observation'), count(*) FILTER (WHERE x.classification = 'ofi'),
+		       count(*) FILTER (WHERE x.classification IN ('major_nc', 'minor_nc') AND x.status = 'open')
+		  FROM `+eachAudit("findings")+` x GROUP BY x.audit_id`, org, ids).
 		Query(func(rows pgx.Rows) error {
 			var id uuid.UUID
 			var c FindingCounts

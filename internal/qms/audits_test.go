@@ -488,3 +488,53 @@ func TestAudits_AnotherOrganisationsAuditIsNotFound(t *testing.T) {
 		t.Fatalf("raising a finding on it: got %v", err)
 	}
 }
+
+// A process's or clause's page lists its latest audits: Latest keeps the last by start, still
+// listed in order of start, each with its checklist's tally.
+func TestAudits_LatestKeepsTheLastByStart(t *testing.T) {
+	w := newAuditWorld(t)
+	var planned []qms.Audit
+	for _, m := range []time.Month{time.June, time.April, time.May, time.July} {
+		planned = append(planned, w.plan(t, w.internalAudit(day(2026, m, 10), []string{"8.5.1"}, w.production)))
+	}
+	w.plan(t, w.internalAudit(day(2026, time.August, 10), []string{"8.5.1"}, w.maintenance)) // another process
+	got := qmstest.Must(w.svc.Audits(w.ctx, w.org.Viewer, qms.AuditListFilter{ProcessID: w.production.ID, Latest: 2}))(t)
+	if len(got) != 2 || got[0].ID != planned[0].ID || got[1].ID != planned[3].ID {
+		t.Fatalf("latest two: %+v, want June's then July's", got)
+	}
+	for _, au := range got {
+		if au.Tally.Total == 0 {
+			t.Errorf("%s listed without its checklist's tally", au.Reference)
+		}
+	}
+	if all := qmstest.Must(w.svc.Audits(w.ctx, w.org.Viewer, qms.AuditListFilter{ProcessID: w.production.ID}))(t); len(all) != 4 ||
+		all[0].ID != planned[1].ID || all[3].ID != planned[3].ID {
+		t.Fatalf("every audit of the process: %+v, want April's to July's", all)
+	}
+}
+
+// The tiles of a process's page count its open findings and open nonconformities, however
+// many there are; closed ones and other processes' are left out.
+func TestFindings_OpenFindingsCountsWhatAFilterSelects(t *testing.T) {
+	w := newAuditWorld(t)
+	raise := func(c qms.Classification, p qms.Process) qms.Finding {
+		t.Helper()
+		return qmstest.Must(w.svc.RaiseFinding(w.ctx, w.org.QualityManager, qms.FindingInput{
+			Classification: c, Source: qms.SourceOther, Statement: "Burrs on flange bores.", ClauseNumber: "8.5.1",
+			ObjectiveEvidence: "Job records.", ProcessID: p.ID,
+		}))(t)
+	}
+	raise(qms.MinorNC, w.production)
+	raise(qms.MajorNC, w.production)
+	raise(qms.Observation, w.production)
+	closed := raise(qms.OFI, w.production)
+	qmstest.Must(w.svc.CloseFinding(w.ctx, w.org.QualityManager, closed.ID, closed.Version, "Suggestion taken up."))(t)
+	raise(qms.MinorNC, w.maintenance)
+	open, ncs, err := w.svc.OpenFindings(w.ctx, w.org.Viewer, qms.FindingFilter{ProcessID: w.production.ID, Limit: 1})
+	if err != nil || open != 3 || ncs != 2 {
+		t.Fatalf("open %d, of them nonconformities %d (%v); want 3 and 2", open, ncs, err)
+	}
+	if open, ncs, _ := w.svc.OpenFindings(w.ctx, w.org.Viewer, qms.FindingFilter{Clause: "8.5"}); open != 4 || ncs != 3 {
+		t.Fatalf("under clause 8.5: open %d, nonconformities %d; want 4 and 3", open, ncs)
+	}
+}

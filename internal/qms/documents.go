@@ -357,17 +357,18 @@ func (s *Service) queueDocuments(b *pgx.Batch, a Actor, f DocumentFilter, hits [
 		q, args = s.documentListQuery(a, f, f.Limit+1)
 	}
 	database.QueueKeptPlan(b, q, args...).Query(func(rows pgx.Rows) error {
-		var err error
-		page.Documents, err = database.CollectRows[Document](rows)
-		if err != nil {
-			return err
-		}
-		if len(page.Documents) > f.Limit {
-			page.Documents = page.Documents[:f.Limit]
-			page.NextAfter = page.Documents[f.Limit-1].Number
-		}
-		return nil
+		docs, err := database.CollectRows[Document](rows)
+		*page = documentPageOf(docs, f.Limit)
+		return err
 	})
+}
+
+// documentPageOf is the page of docs, read one past limit to tell whether another follows.
+func documentPageOf(docs []Document, limit int) DocumentPage {
+	if len(docs) <= limit {
+		return DocumentPage{Documents: docs}
+	}
+	return DocumentPage{Documents: docs[:limit], NextAfter: docs[limit-1].Number}
 }
 
 // ExportDocuments calls fn for every document matching f (ignoring its cursor and limit), in

@@ -634,12 +634,55 @@ func queueFindings(b *pgx.Batch, org uuid.UUID, f FindingFilter, page *FindingPa
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
+	q, err := findingsWhere(org, f)
+	if err != nil {
+		return err
+	}
+	limit := f.Limit
+	// The page is chosen from the findings alone and joined afterwards, so no plan joins the
+	// whole register before it limits.
+	const order = ` ORDER BY f.year DESC, f.seq DESC`
+	sql := pageFirst(findingSelect, "findings f", "SELECT * FROM findings f"+q.where()+order+" LIMIT "+strconv.Itoa(limit+1), order)
+	b.Queue(sql, q.args...).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			page.Findings, err = database.CollectRows[Finding](rows)
+			if err != nil {
+				return err
+			}
+			if len(page.Findings) > limit {
+				page.Findings = page.Findings[:limit]
+				last := page.Findings[limit-1]
+				page.Next = fmt.Sprintf("%d-%d", last.Year, last.Seq)
+			}
+			return nil
+		})
+	return nil
+}
+
+// OpenFindings counts the open findings f selects, whatever its status and page, and the
+// nonconformities among them: the tiles of a process's or clause's page.
+func (s *Service) OpenFindings(ctx context.Context, a Actor, f FindingFilter) (open, openNCs int, err error) {
+	f.Status, f.After = FindingOpen, ""
+	q, err := findingsWhere(a.OrgID, f)
+	if err != nil {
+		return 0, 0, err
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT count(*), count(*) FILTER (WHERE f.classification IN ('major_nc', 'minor_nc')) FROM findings f`+q.where(), q.args...).
+		QueryRow(func(row pgx.Row) error { return row.Scan(&open, &openNCs) })
+	err = s.readBatch(ctx, a, b)
+	return open, openNCs, err
+}
+
+// findingsWhere holds the conditions of f, the organisation's first.
+func findingsWhere(org uuid.UUID, f FindingFilter) (sqlWhere, error) {
 	var q sqlWhere
 	q.add("f.tenant_id = $%d", org)
 	if f.After != "" {
 		afterYear, afterSeq, ok := parseFindingCursor(f.After)
 		if !ok {
-			return invalidField("after", "This page of findings does not exist.")
+			return q, invalidField("after", "This page of findings does not exist.")
 		}
 		q.add2("(f.year, f.seq) < ($%d, $%d)", afterYear, afterSeq)
 	}
@@ -664,26 +707,7 @@ func queueFindings(b *pgx.Batch, org uuid.UUID, f FindingFilter, page *FindingPa
 	if f.SiteID != uuid.Nil {
 		q.add("f.site_id = $%d", f.SiteID)
 	}
-	limit := f.Limit
-	// The page is chosen from the findings alone and joined afterwards, so no plan joins the
-	// whole register before it limits.
-	const order = ` ORDER BY f.year DESC, f.seq DESC`
-	sql := pageFirst(findingSelect, "findings f", "SELECT * FROM findings f"+q.where()+order+" LIMIT "+strconv.Itoa(limit+1), order)
-	b.Queue(sql, q.args...).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			page.Findings, err = database.CollectRows[Finding](rows)
-			if err != nil {
-				return err
-			}
-			if len(page.Findings) > limit {
-				page.Findings = page.Findings[:limit]
-				last := page.Findings[limit-1]
-				page.Next = fmt.Sprintf("%d-%d", last.Year, last.Seq)
-			}
-			return nil
-		})
-	return nil
+	return q, nil
 }
 
 func parseFindingCursor(s string) (year, seq int, ok bool) {

@@ -292,3 +292,28 @@ func TestDocumentTypesPage_AdminsChangeAPrefix(t *testing.T) {
 		t.Fatal("the new prefix is not shown")
 	}
 }
+
+// A process's and a clause's pages list the first documents by number, say that there are
+// more, and leave the rest to the register.
+func TestHubsHTTP_ListTheFirstDocumentsAndSayThereAreMore(t *testing.T) {
+	h := newHarness(t, Config{})
+	process, ty := docSetup(t, h)
+	ctx := context.Background()
+	a := h.acme
+	for i := range hubRows + 1 {
+		qmstest.Must(h.svc.CreateDocument(ctx, a.ProcessOwner, qms.NewDocument{
+			DocumentInput: qms.DocumentInput{Title: "Work instruction " + itoa(i+1), TypeID: ty.ID, ProcessID: process.ID,
+				OwnerID: a.ProcessOwner.UserID, ReviewIntervalMonths: 12, Clauses: []string{"8.5.1"}},
+			DraftInput: qms.DraftInput{Body: "Steps.", ChangeSummary: "First issue"}}))(t)
+	}
+	c := h.signedIn(a, auth.RoleViewer)
+	for _, path := range []string{"/o/acme/processes/" + process.ID.String(), "/o/acme/clauses/8.5"} {
+		hub := c.get(path).wantStatus(http.StatusOK)
+		if n := hub.count("#documents-section tbody tr"); n != hubRows {
+			t.Errorf("%s lists %d documents, want %d", path, n, hubRows)
+		}
+		if !strings.Contains(hub.text("#documents-section"), "The first 20 by number") {
+			t.Errorf("%s does not say there are more: %q", path, hub.text("#documents-section"))
+		}
+	}
+}

@@ -17,6 +17,10 @@ import (
 // process or per clause adds its function to processSections or clauseSections. Each section
 // loads its own data through its area's service method, so the areas stay apart.
 
+// hubRows is how many documents or audits a hub's section lists at most: the first documents
+// by number, the latest audits. A section links to the whole list.
+const hubRows = 20
+
 type processSection func(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error)
 
 type clauseSection func(ctx context.Context, a qms.Actor, c qms.Clause) (templ.Component, error)
@@ -59,36 +63,35 @@ func (s *Server) clauseRecordsSection(ctx context.Context, a qms.Actor, c qms.Cl
 }
 
 func (s *Server) processDocumentsSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
-	page, err := s.svc.Documents(ctx, a, qms.DocumentFilter{ProcessID: p.ID, Limit: 200})
+	page, err := s.svc.Documents(ctx, a, qms.DocumentFilter{ProcessID: p.ID, Limit: hubRows})
 	all := templates.WithQuery(templates.Path(a.OrgSlug, "documents"), url.Values{"process": {p.ID.String()}})
-	return templates.DocumentsSection(a.OrgSlug, page.Documents, s.svc.Today(), all), err
+	return templates.DocumentsSection(a.OrgSlug, page, s.svc.Today(), all), err
 }
 
 func (s *Server) clauseDocumentsSection(ctx context.Context, a qms.Actor, c qms.Clause) (templ.Component, error) {
-	docs, err := s.svc.ClauseDocuments(ctx, a, c.Number)
-	return templates.DocumentsSection(a.OrgSlug, docs, s.svc.Today(), templates.OrgURL(a.OrgSlug, "documents")), err
+	page, err := s.svc.ClauseDocuments(ctx, a, c.Number, hubRows)
+	return templates.DocumentsSection(a.OrgSlug, page, s.svc.Today(), templates.OrgURL(a.OrgSlug, "documents")), err
 }
 
 func (s *Server) processAuditsSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
-	audits, err := s.svc.Audits(ctx, a, qms.AuditListFilter{ProcessID: p.ID})
-	return templates.AuditsSection(a.OrgSlug, audits), err
+	audits, err := s.svc.Audits(ctx, a, qms.AuditListFilter{ProcessID: p.ID, Latest: hubRows})
+	return templates.AuditsSection(a.OrgSlug, audits, hubRows), err
 }
 
 func (s *Server) clauseAuditsSection(ctx context.Context, a qms.Actor, c qms.Clause) (templ.Component, error) {
-	audits, err := s.svc.Audits(ctx, a, qms.AuditListFilter{Clause: c.Number})
-	return templates.AuditsSection(a.OrgSlug, audits), err
+	audits, err := s.svc.Audits(ctx, a, qms.AuditListFilter{Clause: c.Number, Latest: hubRows})
+	return templates.AuditsSection(a.OrgSlug, audits, hubRows), err
 }
 
-// hubFindings are the latest findings and the open ones matching f, for a hub's section.
+// hubFindings are the latest findings matching f and how many are open, for a hub's section.
 func (s *Server) hubFindings(ctx context.Context, a qms.Actor, f qms.FindingFilter, all templ.SafeURL) (templ.Component, error) {
 	f.Limit = 10
 	latest, err := s.svc.Findings(ctx, a, f)
 	if err != nil {
 		return nil, err
 	}
-	f.Status, f.Limit = qms.FindingOpen, 200
-	open, err := s.svc.Findings(ctx, a, f)
-	return templates.FindingsSection(a.OrgSlug, latest.Findings, open.Findings, all), err
+	open, openNCs, err := s.svc.OpenFindings(ctx, a, f)
+	return templates.FindingsSection(a.OrgSlug, latest.Findings, open, openNCs, all), err
 }
 
 func (s *Server) processFindingsSection(ctx context.Context, a qms.Actor, p qms.Process) (templ.Component, error) {
