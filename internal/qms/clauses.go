@@ -149,27 +149,34 @@ func summariseRecords(ctx context.Context, tx pgx.Tx, org uuid.UUID, f RecordFil
 	}
 	out.Latest = page.Rows
 	out.RecentWindowInDays = recentWindow
-	// The counts reuse the list's filter as a subquery, so they always agree with it.
+	// The counts select what the list selects (recordsWhere), in one pass over the records
+	// alone: counted over the list's own query, they read every record's names and clauses
+	// and sorted them, twice.
 	f.Limit, f.After = 0, ""
-	q, args := recordsQuery(org, f, 0)
-	since := args.add(today.AddDate(0, 0, -recentWindow))
+	from, where, _, a := recordsWhere(org, f)
+	since := a.add(today.AddDate(0, 0, -recentWindow))
 	rows, err := tx.Query(ctx, `
-		SELECT l.type_id, l.type_name AS name, l.kind, count(*)::int AS count
-		  FROM (`+q+`) l GROUP BY l.type_id, l.type_name, l.kind ORDER BY count(*) DESC, l.type_name`, args[:len(args)-1]...)
+		SELECT r.type_id, t.name, r.kind, count(*)::int,
+		       count(*) FILTER (WHERE r.kind = 'complaint' AND coalesce(r.complaint_status, '') <> 'closed')::int,
+		       count(*) FILTER (WHERE r.kind = 'complaint' AND r.event_date >= `+since+`::date)::int,
+		       count(*) FILTER (WHERE r.kind = 'incident' AND r.event_date >= `+since+`::date)::int
+		  FROM `+from+` JOIN record_types t ON t.tenant_id = $1 AND t.id = r.type_id
+		 WHERE `+where+`
+		 GROUP BY r.type_id, t.name, r.kind ORDER BY count(*) DESC, t.name`, a...)
 	if err != nil {
 		return err
 	}
-	if out.ByType, err = database.CollectRows[TypeCount](rows); err != nil {
-		return err
-	}
-	for _, t := range out.ByType {
-		out.Total += t.Count
-	}
-	return tx.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE l.kind = 'complaint' AND l.complaint_status <> 'closed'),
-		       count(*) FILTER (WHERE l.kind = 'complaint' AND l.event_date >= `+since+`::date),
-		       count(*) FILTER (WHERE l.kind = 'incident' AND l.event_date >= `+since+`::date)
-		  FROM (`+q+`) l`, args...).Scan(&out.OpenComplaints, &out.ComplaintsLast90, &out.IncidentsLast90)
+	var tc TypeCount
+	var openComplaints, complaints, incidents int
+	_, err = pgx.ForEachRow(rows, []any{&tc.TypeID, &tc.Name, &tc.Kind, &tc.Count, &openComplaints, &complaints, &incidents}, func() error {
+		out.ByType = append(out.ByType, tc)
+		out.Total += tc.Count
+		out.OpenComplaints += openComplaints
+		out.ComplaintsLast90 += complaints
+		out.IncidentsLast90 += incidents
+		return nil
+	})
+	return err
 }
 
 // ISOClause is a clause of ISO 9001:2015.

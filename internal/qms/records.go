@@ -467,21 +467,32 @@ func (q *args) add(v any) string {
 // for the query's shape then walks the index to one page, whether the organisation holds
 // fifty records or fifty thousand.
 func recordsQuery(org uuid.UUID, f RecordFilter, limit int) (string, args) {
-	var a args
-	where := []string{"r.tenant_id = " + a.add(org), "r.current_revision_id IS NOT NULL"}
+	from, where, order, a := recordsWhere(org, f)
+	page := "SELECT r.* FROM " + from + " WHERE " + where + order
+	if limit > 0 {
+		page += " LIMIT " + strconv.Itoa(limit)
+	}
+	return pageFirst(recordRowSelect, "records r", page, order), a
+}
+
+// recordsWhere is what f selects of the organisation's records: the records r, with their
+// current revisions v when a filter is on their content, the conditions, and the list's order.
+// The list and the counts of a process's or clause's page (summariseRecords) share it.
+func recordsWhere(org uuid.UUID, f RecordFilter) (from, where, order string, a args) {
+	conds := []string{"r.tenant_id = " + a.add(org), "r.current_revision_id IS NOT NULL"}
 	onRevision := false
 	revision := func(cond string) {
-		where = append(where, cond)
+		conds = append(conds, cond)
 		onRevision = true
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		revision("v.search @@ websearch_to_tsquery('english', " + a.add(q) + ")")
 	}
 	if f.TypeID != nil {
-		where = append(where, "r.type_id = "+a.add(*f.TypeID))
+		conds = append(conds, "r.type_id = "+a.add(*f.TypeID))
 	}
 	if f.Kind != "" {
-		where = append(where, "r.kind = "+a.add(string(f.Kind)))
+		conds = append(conds, "r.kind = "+a.add(string(f.Kind)))
 	}
 	if f.ProcessID != nil {
 		revision("v.process_id = " + a.add(*f.ProcessID))
@@ -495,50 +506,45 @@ func recordsQuery(org uuid.UUID, f RecordFilter, limit int) (string, args) {
 	if clausePattern.MatchString(f.Clause) {
 		// A clause includes its sub-clauses: 8.5 finds records of 8.5.1 too.
 		n := a.add(f.Clause)
-		where = append(where, `EXISTS (SELECT 1 FROM record_clauses rc WHERE rc.tenant_id = r.tenant_id
+		conds = append(conds, `EXISTS (SELECT 1 FROM record_clauses rc WHERE rc.tenant_id = r.tenant_id
 			AND rc.revision_id = r.current_revision_id AND (rc.clause_number = `+n+` OR rc.clause_number LIKE `+n+` || '.%'))`)
 	}
 	if f.From != nil {
-		where = append(where, "r.event_date >= "+a.add(*f.From)+"::date")
+		conds = append(conds, "r.event_date >= "+a.add(*f.From)+"::date")
 	}
 	if f.To != nil {
-		where = append(where, "r.event_date <= "+a.add(*f.To)+"::date")
+		conds = append(conds, "r.event_date <= "+a.add(*f.To)+"::date")
 	}
 	if f.HasFiles != nil {
 		revision("(v.file_count > 0) = " + a.add(*f.HasFiles))
 	}
 	if f.State != "" {
-		where = append(where, "r.state = "+a.add(string(f.State)))
+		conds = append(conds, "r.state = "+a.add(string(f.State)))
 	}
 	if f.ComplaintStatus != "" {
-		where = append(where, "r.complaint_status = "+a.add(string(f.ComplaintStatus)))
+		conds = append(conds, "r.complaint_status = "+a.add(string(f.ComplaintStatus)))
 	}
 	if f.Severity != "" {
 		revision("v.severity = " + a.add(string(f.Severity)))
 	}
-	order := " ORDER BY r.event_date DESC, r.ref DESC"
+	order = " ORDER BY r.event_date DESC, r.ref DESC"
 	if f.pastRetention != nil {
 		revision("v.keep_until < " + a.add(*f.pastRetention) + "::date")
-		where = append(where, "r.state = 'final'")
+		conds = append(conds, "r.state = 'final'")
 		order = " ORDER BY v.keep_until, r.ref"
 	}
 	if day, ref, ok := parseCursor(f.After); ok {
 		if f.pastRetention != nil {
-			where = append(where, "(v.keep_until, r.ref) > ("+a.add(day)+"::date, "+a.add(ref)+")")
+			conds = append(conds, "(v.keep_until, r.ref) > ("+a.add(day)+"::date, "+a.add(ref)+")")
 		} else {
-			where = append(where, "(r.event_date, r.ref) < ("+a.add(day)+"::date, "+a.add(ref)+")")
+			conds = append(conds, "(r.event_date, r.ref) < ("+a.add(day)+"::date, "+a.add(ref)+")")
 		}
 	}
-	from := "records r"
+	from = "records r"
 	if onRevision {
 		from += " JOIN record_revisions v ON v.tenant_id = r.tenant_id AND v.id = r.current_revision_id"
 	}
-	page := "SELECT r.* FROM " + from + " WHERE " + strings.Join(where, " AND ") + order
-	if limit > 0 {
-		page += " LIMIT " + strconv.Itoa(limit)
-	}
-	q := pageFirst(recordRowSelect, "records r", page, order)
-	return q, a
+	return from, strings.Join(conds, " AND "), order, a
 }
 
 // A cursor is the sort date and number of the last row of a page: 2026-03-14~42.

@@ -627,6 +627,12 @@ func TestHubs_ProcessAndClauseSummariesCountRecords(t *testing.T) {
 	if sum.Total != 5 || sum.ComplaintsLast90 != 1 || sum.IncidentsLast90 != 1 || sum.OpenComplaints != 2 || len(sum.Latest) != 5 {
 		t.Fatalf("process summary: %+v", sum)
 	}
+	if len(sum.ByType) != 4 || sum.ByType[0].Name != "Customer complaint" || sum.ByType[0].Count != 2 || sum.ByType[0].Kind != qms.KindComplaint {
+		t.Fatalf("by type: %+v, want four types with the two complaints first", sum.ByType)
+	}
+	if cs := qmstest.Must(f.svc.ClauseRecords(ctx, f.org.Viewer, "9.1"))(t); cs.Total != 2 || len(cs.ByType) != 1 || cs.OpenComplaints != 2 || cs.ComplaintsLast90 != 1 {
+		t.Fatalf("clause 9.1 summary: %+v", cs)
+	}
 	clauses := qmstest.Must(f.svc.Clauses(ctx, f.org.Viewer))(t)
 	counts := map[string]int{}
 	for _, c := range clauses {
