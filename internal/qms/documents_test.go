@@ -536,6 +536,15 @@ func TestDocuments_ListFiltersAndPagesByNumber(t *testing.T) {
 	if got := qmstest.Must(f.svc.Documents(ctx, f.org.Viewer, qms.DocumentFilter{Status: "draft"}))(t).Documents; len(got) != 5 {
 		t.Fatalf("drafts: %d", len(got))
 	}
+	// Each state of a revision on its way selects its own.
+	inReview := page.Documents[0]
+	f.submit(inReview.ID)
+	for status, want := range map[string]int{"draft": 4, "in_review": 1, "approved": 0} {
+		got := qmstest.Must(f.svc.Documents(ctx, f.org.Viewer, qms.DocumentFilter{Status: status}))(t).Documents
+		if len(got) != want || (status == "in_review" && got[0].ID != inReview.ID) {
+			t.Errorf("%s: %d documents, want %d", status, len(got), want)
+		}
+	}
 	var exported []string
 	if err := f.svc.ExportDocuments(ctx, f.org.Viewer, qms.DocumentFilter{After: "QP-003", Limit: 1}, func(d qms.Document) error {
 		exported = append(exported, d.Number)
