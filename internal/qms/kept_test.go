@@ -271,3 +271,27 @@ func TestActor_KeptUntilTheOrganisationChanges(t *testing.T) {
 		t.Fatal("a removed member was still let in")
 	}
 }
+
+// The audit programme is the same for every member: it is kept for each year until the
+// organisation changes.
+func TestProgramme_KeptForEachYearUntilTheOrganisationChanges(t *testing.T) {
+	w := newAuditWorld(t)
+	w.svc.KeepWithoutHearingChanges()
+	programme := func(a qms.Actor, year int) qms.Programme {
+		t.Helper()
+		return qmstest.Must(w.svc.AuditProgramme(w.ctx, a, year))(t)
+	}
+	first := programme(w.org.Viewer, 2026)
+	kept := w.svc.KeptReads()
+	if again := programme(w.org.QualityManager, 2026); w.svc.KeptReads() != kept+1 || len(again.Audits) != len(first.Audits) {
+		t.Fatalf("kept reads %d, want %d", w.svc.KeptReads(), kept+1)
+	}
+	au := w.plan(t, w.internalAudit(day(2026, 5, 10), []string{"8.5.1"}, w.production))
+	after := programme(w.org.Viewer, 2026)
+	if len(after.Audits) != len(first.Audits)+1 || after.Audits[len(after.Audits)-1].ID != au.ID {
+		t.Fatalf("after planning an audit the programme lists %d audits, want %d with it", len(after.Audits), len(first.Audits)+1)
+	}
+	if other := programme(w.org.Viewer, 2025); len(other.Audits) != 0 {
+		t.Fatalf("2025's programme lists %d audits planned for 2026", len(other.Audits))
+	}
+}

@@ -196,8 +196,17 @@ func countGaps(rows []CoverageRow) int {
 	return n
 }
 
-// AuditProgramme assembles the programme of a year. Every member may read it.
+// AuditProgramme assembles the programme of a year. Every member may read it, and it is the
+// same for each of them: it is kept for each year and day (its suggestions count from
+// today) until the organisation changes, like the home page's counts. What is kept is
+// shared: nobody may modify the programme returned.
 func (s *Service) AuditProgramme(ctx context.Context, a Actor, year int) (Programme, error) {
+	today := s.today()
+	key := "programme/" + strconv.Itoa(year) + "/" + today.Format(time.DateOnly)
+	kept, ticket, isKept := s.cache.lookup(a.OrgID, key)
+	if isKept {
+		return kept.(Programme), nil
+	}
 	var p Programme
 	clauses, err := s.ISOClauses(ctx, a)
 	if err != nil {
@@ -209,11 +218,15 @@ func (s *Service) AuditProgramme(ctx context.Context, a Actor, year int) (Progra
 		if p, processes, err = programmeCoverage(ctx, tx, a.OrgID, year, clauses); err != nil {
 			return err
 		}
-		p.Next, err = nextAudits(ctx, tx, a.OrgID, processes, s.today())
+		p.Next, err = nextAudits(ctx, tx, a.OrgID, processes, today)
 		return err
 	})
-	p.Today = s.today()
-	return p, err
+	if err != nil {
+		return Programme{}, err
+	}
+	p.Today = today
+	s.cache.keep(a.OrgID, key, ticket, p)
+	return p, nil
 }
 
 // programmeCoverage loads a year's audits and lays them out against the clauses and the
@@ -336,20 +349,22 @@ func nextAudits(ctx context.Context, tx pgx.Tx, org uuid.UUID, processes []Proce
 			lastAudits = append(lastAudits, n.LastAudit.ID)
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT process_id, audit_id,
-		       count(*) FILTER (WHERE classification = 'major_nc'), count(*) FILTER (WHERE classification = 'minor_nc')
-		  FROM findings WHERE tenant_id = $1 AND audit_id = ANY($2) GROUP BY process_id, audit_id`, org, lastAudits)
-	if err != nil {
-		return nil, err
-	}
-	var pid, aid uuid.UUID
-	var major, minor int
-	if _, err := pgx.ForEachRow(rows, []any{&pid, &aid, &major, &minor}, func() error {
-		if i, ok := index[pid]; ok && out[i].LastAudit != nil && out[i].LastAudit.ID == aid {
-			out[i].LastMajorNCs, out[i].LastMinorNCs = major, minor
-		}
-		return nil
-	}); err != nil {
+	b = &pgx.Batch{}
+	database.QueueKeptPlan(b, `SELECT x.process_id, x.audit_id,
+		       count(*) FILTER (WHERE x.classification = 'major_nc'), count(*) FILTER (WHERE x.classification = 'minor_nc')
+		  FROM `+eachAudit("findings")+` x GROUP BY x.process_id, x.audit_id`, org, lastAudits).
+		Query(func(rows pgx.Rows) error {
+			var pid, aid uuid.UUID
+			var major, minor int
+			_, err := pgx.ForEachRow(rows, []any{&pid, &aid, &major, &minor}, func() error {
+				if i, ok := index[pid]; ok && out[i].LastAudit != nil && out[i].LastAudit.ID == aid {
+					out[i].LastMajorNCs, out[i].LastMinorNCs = major, minor
+				}
+				return nil
+			})
+			return err
+		})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, err
 	}
 	signals, err := processRiskSignals(ctx, tx, org, ids)
