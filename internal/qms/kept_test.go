@@ -295,3 +295,36 @@ func TestProgramme_KeptForEachYearUntilTheOrganisationChanges(t *testing.T) {
 		t.Fatalf("2025's programme lists %d audits planned for 2026", len(other.Audits))
 	}
 }
+
+// The supplier register counts every supplier's evaluations, so it is kept for each filter
+// until the organisation changes.
+func TestSuppliers_KeptForEachFilterUntilTheOrganisationChanges(t *testing.T) {
+	svc, _ := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	svc.KeepWithoutHearingChanges()
+	names := func(status qms.SupplierStatus) []string {
+		t.Helper()
+		var out []string
+		for _, s := range qmstest.Must(svc.Suppliers(ctx, acme.Viewer, qms.SupplierFilter{Status: status}))(t) {
+			out = append(out, s.Name)
+		}
+		return out
+	}
+	qmstest.Must(svc.CreateSupplier(ctx, acme.QualityManager, qms.SupplierInput{Name: "Aire Heat Treatment", ApprovalStatus: qms.SupplierApproved}))(t)
+	first := names("")
+	kept := svc.KeptReads()
+	if again := names(""); svc.KeptReads() != kept+1 || !slices.Equal(again, first) {
+		t.Fatalf("kept reads %d (want %d), suppliers %v then %v", svc.KeptReads(), kept+1, first, again)
+	}
+	if approved := names(qms.SupplierApproved); len(approved) != 1 {
+		t.Fatalf("approved suppliers %v", approved)
+	}
+	qmstest.Must(svc.CreateSupplier(ctx, acme.QualityManager, qms.SupplierInput{Name: "Brook Castings", ApprovalStatus: qms.SupplierPending}))(t)
+	if all := names(""); len(all) != len(first)+1 || !slices.Contains(all, "Brook Castings") {
+		t.Fatalf("after adding a supplier: %v", all)
+	}
+	if approved := names(qms.SupplierApproved); len(approved) != 1 {
+		t.Fatalf("a pending supplier is listed as approved: %v", approved)
+	}
+}

@@ -140,18 +140,29 @@ type SupplierFilter struct {
 }
 
 // Suppliers lists the register by name, archived suppliers last. Every member may read it.
+//
+// Each supplier's evaluations are counted over every one of them, so the register is kept
+// for each filter until the organisation changes, like the lists pages offer as choices.
 func (s *Service) Suppliers(ctx context.Context, a Actor, f SupplierFilter) ([]Supplier, error) {
 	var out []Supplier
-	err := s.read(ctx, a, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, supplierSelect+` WHERE s.tenant_id = $1 AND ($2 = '' OR s.approval_status = $2)
-			ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, a.OrgID, string(f.Status))
-		if err != nil {
-			return err
-		}
-		out, err = database.CollectRows[Supplier](rows)
-		return err
+	b := &pgx.Batch{}
+	keep := queueKept(s.cache, b, a.OrgID, "suppliers/"+string(f.Status), &out, func(b *pgx.Batch, org uuid.UUID, out *[]Supplier) {
+		b.Queue(supplierSelect+` WHERE s.tenant_id = $1 AND ($2 = '' OR s.approval_status = $2)
+			ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, org, string(f.Status)).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				*out, err = database.CollectRows[Supplier](rows)
+				return err
+			})
 	})
-	return out, err
+	if b.Len() == 0 {
+		return out, nil
+	}
+	if err := s.readBatch(ctx, a, b); err != nil {
+		return nil, err
+	}
+	keep()
+	return out, nil
 }
 
 // SupplierDetail is a supplier with the history of its evaluations, newest first.
