@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/plumbline/plumbline/internal/qms"
 )
 
 // orgGen builds one organisation's rows. Every state it writes is one the service could have
@@ -679,18 +681,6 @@ var riskCols = []string{"tenant_id", "id", "ref", "kind", "title", "description"
 
 var historyCols = []string{"tenant_id", "id", "risk_id", "at", "old_score", "new_score", "old_band", "new_band", "cause", "reasons"}
 
-func band(score int) string {
-	switch {
-	case score >= 17:
-		return "critical"
-	case score >= 10:
-		return "high"
-	case score >= 5:
-		return "medium"
-	}
-	return "low"
-}
-
 func (g *orgGen) risks() {
 	for i := 1; i <= g.size.Risks; i++ {
 		id := newID()
@@ -722,11 +712,11 @@ func (g *orgGen) risks() {
 			}
 			var oldScore, oldBand any
 			if h > 0 {
-				oldScore, oldBand = prev, band(prev)
+				oldScore, oldBand = prev, qms.ExposureBandOf(prev)
 			}
-			g.b.add("risk_exposure_history", historyCols, g.org, newID(), id, at, oldScore, score, oldBand, band(score), cause, reasons)
-			if h > 0 && bandRank(band(score)) > bandRank(band(prev)) {
-				roseAt, roseFrom = at, band(prev)
+			g.b.add("risk_exposure_history", historyCols, g.org, newID(), id, at, oldScore, score, oldBand, qms.ExposureBandOf(score), cause, reasons)
+			if h > 0 && qms.BandRank(qms.ExposureBandOf(score)) > qms.BandRank(qms.ExposureBandOf(prev)) {
+				roseAt, roseFrom = at, qms.ExposureBandOf(prev)
 			}
 			prev = score
 		}
@@ -734,7 +724,7 @@ func (g *orgGen) risks() {
 		g.b.add("risks", riskCols, g.org, id, i, kind, title,
 			"What could go wrong with "+g.words(3)+".", "Lack of "+g.words(1)+".", "Late or faulty delivery.",
 			proc, g.site(), g.owner().id, il, is, "Inspection and training.", rl, rs, treatment, "Review monthly.",
-			date(g.now.Add(time.Duration(g.rng.IntN(365)-60)*day)), status, score, band(score), created,
+			date(g.now.Add(time.Duration(g.rng.IntN(365)-60)*day)), status, score, qms.ExposureBandOf(score), created,
 			g.owner().id, created, created)
 		if len(g.findings) > 0 && g.rng.IntN(4) == 0 {
 			g.b.add("risk_findings", []string{"tenant_id", "risk_id", "finding_id"}, g.org, id, g.findings[g.rng.IntN(len(g.findings))].id)
@@ -745,8 +735,8 @@ func (g *orgGen) risks() {
 			// A rise of a band flagged the linked document for review, as the service does; two
 			// flags in three have been dealt with a fortnight later, the rest wait.
 			if d.current && !roseAt.IsZero() {
-				reason := fmt.Sprintf("RSK-%03d %s: risk exposure rose from %s to %s because a finding was raised on the process.",
-					i, title, roseFrom, band(score))
+				reason := qms.RiskRef(i) + " " + title + ": risk exposure rose from " + roseFrom + " to " +
+					qms.ExposureBandOf(score) + " because a finding was raised on the process."
 				var resolvedAt *time.Time
 				var resolvedBy *uuid.UUID
 				var resolution *string
@@ -755,7 +745,7 @@ func (g *orgGen) risks() {
 					resolvedAt, resolvedBy, resolution = &at, &by, &r
 				}
 				g.b.add("document_review_flags", flagCols, g.org, newID(), d.id, reason, "risk", id,
-					fmt.Sprintf("RSK-%03d", i), "risks/"+id.String(), nil, roseAt, resolvedAt, resolvedBy, resolution)
+					qms.RiskRef(i), "risks/"+id.String(), nil, roseAt, resolvedAt, resolvedBy, resolution)
 			}
 		}
 	}
@@ -766,10 +756,6 @@ func (g *orgGen) risks() {
 
 var flagCols = []string{"tenant_id", "id", "document_id", "reason", "source_type", "source_id", "source_label",
 	"source_path", "raised_by", "raised_at", "resolved_at", "resolved_by", "resolution"}
-
-func bandRank(b string) int {
-	return map[string]int{"low": 0, "medium": 1, "high": 2, "critical": 3}[b]
-}
 
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {

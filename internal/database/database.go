@@ -116,8 +116,12 @@ func run(ctx context.Context, pool *pgxpool.Pool, s Scope, readOnly bool, fn fun
 // everything before a Sync as one implicit transaction: the first statement makes it read-only
 // and sets the scope for it alone, and the Sync ends it, so no BEGIN or COMMIT is sent. Each
 // query's callback (Query, QueryRow, Exec) runs as its results arrive; the first error stops
-// the rest and the transaction rolls back.
+// the rest and the transaction rolls back. An empty batch (everything a page needed was kept,
+// see qms.orgCache) costs no round trip.
 func ReadBatch(ctx context.Context, pool *pgxpool.Pool, s Scope, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
 	full := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
 	full.Queue(`SELECT set_config('transaction_read_only', 'on', true),
 		set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,

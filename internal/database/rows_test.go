@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/plumbline/plumbline/internal/database"
 	"github.com/plumbline/plumbline/internal/database/dbtest"
@@ -98,5 +99,23 @@ func TestCollectRows_AsPgxByName(t *testing.T) {
 	}](rows)
 	if err == nil || !strings.Contains(err.Error(), "title") {
 		t.Errorf("a field without a column: got %v", err)
+	}
+}
+
+// A batch with nothing queued (a page whose reads were all kept) is not sent: ReadBatch
+// answers without a connection, so a closed pool does not fail it.
+func TestReadBatch_NothingQueuedNeedsNoRoundTrip(t *testing.T) {
+	closed, err := pgxpool.New(context.Background(), dbtest.New(t).App.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if err := database.ReadBatch(context.Background(), closed, database.Scope{}, &pgx.Batch{}); err != nil {
+		t.Fatalf("an empty batch went to the database: %v", err)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT 1`)
+	if err := database.ReadBatch(context.Background(), closed, database.Scope{}, b); err == nil {
+		t.Fatal("a batch with a query was not sent")
 	}
 }

@@ -155,9 +155,6 @@ func (s *Service) Suppliers(ctx context.Context, a Actor, f SupplierFilter) ([]S
 				return err
 			})
 	})
-	if b.Len() == 0 {
-		return out, nil
-	}
 	if err := s.readBatch(ctx, a, b); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/uuid"
@@ -293,8 +294,8 @@ func TestDocumentTypesPage_AdminsChangeAPrefix(t *testing.T) {
 	}
 }
 
-// A process's and a clause's pages list the first documents by number, say that there are
-// more, and leave the rest to the register.
+// A process's and a clause's pages list the first documents by number and the latest audits,
+// say that there are more, and leave the rest to the register and the programme.
 func TestHubsHTTP_ListTheFirstDocumentsAndSayThereAreMore(t *testing.T) {
 	h := newHarness(t, Config{})
 	process, ty := docSetup(t, h)
@@ -305,6 +306,10 @@ func TestHubsHTTP_ListTheFirstDocumentsAndSayThereAreMore(t *testing.T) {
 			DocumentInput: qms.DocumentInput{Title: "Work instruction " + itoa(i+1), TypeID: ty.ID, ProcessID: process.ID,
 				OwnerID: a.ProcessOwner.UserID, ReviewIntervalMonths: 12, Clauses: []string{"8.5.1"}},
 			DraftInput: qms.DraftInput{Body: "Steps.", ChangeSummary: "First issue"}}))(t)
+		qmstest.Must(h.svc.CreateAudit(ctx, a.QualityManager, qms.AuditInput{
+			Type: qms.AuditInternal, Title: "Work instructions " + itoa(i+1), LeadAuditorID: a.Auditor.UserID,
+			ProcessIDs: []uuid.UUID{process.ID}, Clauses: []string{"8.5.1"}, PlannedStart: time.Date(2026, 1, 5+i, 0, 0, 0, 0, time.UTC),
+		}))(t)
 	}
 	c := h.signedIn(a, auth.RoleViewer)
 	for _, path := range []string{"/o/acme/processes/" + process.ID.String(), "/o/acme/clauses/8.5"} {
@@ -314,6 +319,11 @@ func TestHubsHTTP_ListTheFirstDocumentsAndSayThereAreMore(t *testing.T) {
 		}
 		if !strings.Contains(hub.text("#documents-section"), "The first 20 by number") {
 			t.Errorf("%s does not say there are more: %q", path, hub.text("#documents-section"))
+		}
+		if n := hub.count("#audits-section tbody tr"); n != hubRows || !strings.Contains(hub.text("#audits-section"), "The latest 20.") ||
+			!strings.Contains(hub.text("#audits-section tbody tr:first-child"), "Work instructions 21") {
+			t.Errorf("%s lists %d audits, the latest first (%q); want the latest %d, saying so", path, n,
+				hub.text("#audits-section tbody tr:first-child"), hubRows)
 		}
 	}
 }
