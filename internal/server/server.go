@@ -64,6 +64,7 @@ const (
 func newSessionManager(store scs.Store, production bool) *scs.SessionManager {
 	m := scs.New()
 	m.Store = store
+	m.Codec = sessionCodec{}
 	m.IdleTimeout = sessionIdleTimeout
 	m.Lifetime = sessionLifetime
 	m.Cookie.Name = "plumbline_session"

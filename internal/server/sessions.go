@@ -3,7 +3,9 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"time"
 
@@ -89,8 +91,45 @@ func sameSession(a, b []byte) bool {
 	if bytes.Equal(a, b) {
 		return true // the usual case, without decoding: one value, or the same map order
 	}
-	var codec scs.GobCodec
+	var codec sessionCodec
 	da, va, errA := codec.Decode(a)
 	db, vb, errB := codec.Decode(b)
 	return errA == nil && errB == nil && da.Equal(db) && reflect.DeepEqual(va, vb)
+}
+
+// sessionCodec stores a session as JSON. scs's default, gob, describes its types again in
+// every encoded session, and decoding that description cost more than reading the session's
+// row. Sessions hold only strings and booleans (who is signed in, a one-time message), which
+// JSON keeps exactly; Encode refuses anything else rather than change its type on the way
+// back. Sessions written as gob before this codec are still read.
+type sessionCodec struct{}
+
+type sessionJSON struct {
+	Deadline time.Time      `json:"deadline"`
+	Values   map[string]any `json:"values"`
+}
+
+func (sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	for k, v := range values {
+		switch v.(type) {
+		case string, bool:
+		default:
+			return nil, fmt.Errorf("session value %q is a %T: sessions hold strings and booleans", k, v)
+		}
+	}
+	return json.Marshal(sessionJSON{Deadline: deadline, Values: values})
+}
+
+func (sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+	if len(b) == 0 || b[0] != '{' {
+		return scs.GobCodec{}.Decode(b)
+	}
+	var s sessionJSON
+	if err := json.Unmarshal(b, &s); err != nil {
+		return time.Time{}, nil, err
+	}
+	if s.Values == nil {
+		s.Values = map[string]any{}
+	}
+	return s.Deadline, s.Values, nil
 }

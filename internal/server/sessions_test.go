@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -57,9 +58,9 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 func TestUnchangedSessionCommitsWithoutTheDatabase(t *testing.T) {
 	h := newHarness(t, Config{})
 	st := sessionStore{h.server.store, h.svc.Pool()}
-	var codec scs.GobCodec
+	var codec sessionCodec
 	deadline := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-	values := map[string]any{"user_id": "u-1", "a": 1, "b": true, "c": "x"}
+	values := map[string]any{"user_id": "u-1", "a": "1", "b": true, "c": "x"}
 	data, err := codec.Encode(deadline, values)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestUnchangedSessionCommitsWithoutTheDatabase(t *testing.T) {
 	}
 	closed.Close()
 	offline := sessionStore{h.server.store, closed}
-	for range 5 { // the map's encoding differs from run to run
+	for range 5 { // the map is walked in a different order each time
 		again, err := codec.Encode(deadline, values)
 		if err != nil {
 			t.Fatal(err)
@@ -97,5 +98,39 @@ func TestUnchangedSessionCommitsWithoutTheDatabase(t *testing.T) {
 	}
 	if err := offline.CommitCtx(context.Background(), "tok", data, expiry); err == nil {
 		t.Error("a session no request read was not stored")
+	}
+}
+
+// The session codec gives back the strings and booleans it was given, refuses other values
+// instead of changing their type, and still reads sessions that scs encoded as gob, so that
+// nobody signed in is signed out by the change; an old session and its JSON form compare equal.
+func TestSessionCodec_KeepsStringsAndBooleansAndReadsOldSessions(t *testing.T) {
+	var codec sessionCodec
+	deadline := time.Date(2026, 11, 24, 18, 30, 0, 0, time.UTC)
+	values := map[string]any{"user_id": "5f0c…", "must_change_password": true, "flash": "<b>Saved</b> & \"done\""}
+	b, err := codec.Encode(deadline, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotDeadline, got, err := codec.Decode(b)
+	if err != nil || !gotDeadline.Equal(deadline) || !reflect.DeepEqual(got, values) {
+		t.Fatalf("decoded %v %#v (%v), want %v %#v", gotDeadline, got, err, deadline, values)
+	}
+	if _, err := codec.Encode(deadline, map[string]any{"count": 3}); err == nil {
+		t.Error("a number was accepted; it would come back as a float64")
+	}
+	old, err := scs.GobCodec{}.Encode(deadline, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotDeadline, got, err = codec.Decode(old)
+	if err != nil || !gotDeadline.Equal(deadline) || !reflect.DeepEqual(got, values) {
+		t.Fatalf("old session decoded %v %#v (%v)", gotDeadline, got, err)
+	}
+	if !sameSession(old, b) {
+		t.Error("a session stored as gob and the same session as JSON compare different")
+	}
+	if _, empty, err := codec.Decode([]byte(`{"deadline":"2026-11-24T18:30:00Z"}`)); err != nil || empty == nil {
+		t.Errorf("a session without values: %v, %v", empty, err)
 	}
 }
