@@ -328,3 +328,28 @@ func TestSuppliers_KeptForEachFilterUntilTheOrganisationChanges(t *testing.T) {
 		t.Fatalf("a pending supplier is listed as approved: %v", approved)
 	}
 }
+
+// The records pages' record types and suppliers are kept with the other choices until the
+// organisation changes: a type or supplier added is offered on the next page.
+func TestRecordChoices_KeptUntilTheOrganisationChanges(t *testing.T) {
+	svc, _ := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	svc.KeepWithoutHearingChanges()
+	first := qmstest.Must(svc.RecordChoices(ctx, acme.Viewer))(t)
+	kept := svc.KeptReads()
+	again := qmstest.Must(svc.RecordChoices(ctx, acme.Viewer))(t)
+	if svc.KeptReads() != kept+5 || len(again.Types) != len(first.Types) || len(again.Suppliers) != len(first.Suppliers) {
+		t.Fatalf("kept reads %d (want %d): %d types, %d suppliers, then %d, %d", svc.KeptReads(), kept+5,
+			len(first.Types), len(first.Suppliers), len(again.Types), len(again.Suppliers))
+	}
+	qmstest.Must(svc.CreateRecordType(ctx, acme.Admin, qms.RecordTypeInput{Name: "Torque check", Kind: qms.KindGeneral, RetentionMonths: "24"}))(t)
+	qmstest.Must(svc.CreateSupplier(ctx, acme.QualityManager, qms.SupplierInput{Name: "Aire Heat Treatment", ApprovalStatus: qms.SupplierApproved}))(t)
+	after := qmstest.Must(svc.RecordChoices(ctx, acme.Viewer))(t)
+	if !slices.ContainsFunc(after.Types, func(x qms.RecordType) bool { return x.Name == "Torque check" }) {
+		t.Error("the new record type is not offered")
+	}
+	if !slices.ContainsFunc(after.Suppliers, func(x qms.Supplier) bool { return x.Name == "Aire Heat Treatment" }) {
+		t.Error("the new supplier is not offered")
+	}
+}

@@ -149,13 +149,25 @@ func (s *Service) RecordTypes(ctx context.Context, a Actor) ([]RecordType, error
 	return out, err
 }
 
+// recordTypesSQL lists an organisation's record types, those in use first, by name.
+const recordTypesSQL = `SELECT ` + recordTypeColumns + ` FROM record_types WHERE tenant_id = $1
+	ORDER BY archived_at IS NOT NULL, lower(name)`
+
 func listRecordTypes(ctx context.Context, tx pgx.Tx, org uuid.UUID) ([]RecordType, error) {
-	rows, err := tx.Query(ctx, `SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1
-		ORDER BY archived_at IS NOT NULL, lower(name)`, org)
+	rows, err := tx.Query(ctx, recordTypesSQL, org)
 	if err != nil {
 		return nil, err
 	}
 	return database.CollectRows[RecordType](rows)
+}
+
+// queueRecordTypes queues the organisation's record types for the records pages' choices.
+func queueRecordTypes(b *pgx.Batch, org uuid.UUID, out *[]RecordType) {
+	b.Queue(recordTypesSQL, org).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = database.CollectRows[RecordType](rows)
+		return err
+	})
 }
 
 // RecordType loads one record type.

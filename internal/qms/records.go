@@ -693,18 +693,19 @@ func (s *Service) RecordChoices(ctx context.Context, a Actor) (RecordChoices, er
 // queueRecordChoices queues the choices of the records pages into out; the caller calls keep
 // once the batch was read (see queueChoices).
 func (s *Service) queueRecordChoices(b *pgx.Batch, org uuid.UUID, out *RecordChoices) (keep func()) {
-	b.Queue(`SELECT `+recordTypeColumns+` FROM record_types WHERE tenant_id = $1 ORDER BY archived_at IS NOT NULL, lower(name)`, org).
-		Query(func(rows pgx.Rows) error {
-			var err error
-			out.Types, err = database.CollectRows[RecordType](rows)
-			return err
-		})
-	keep = s.queueChoices(b, org, &out.Processes, &out.Sites, &out.Members)
+	keepTypes := queueKept(s.cache, b, org, "record_types", &out.Types, queueRecordTypes)
+	keepChoices := s.queueChoices(b, org, &out.Processes, &out.Sites, &out.Members)
+	keepSuppliers := queueKept(s.cache, b, org, "supplier_choices", &out.Suppliers, queueSupplierChoices)
+	return func() { keepTypes(); keepChoices(); keepSuppliers() }
+}
+
+// queueSupplierChoices queues the organisation's suppliers for a record's supplier field,
+// those not archived first, by name.
+func queueSupplierChoices(b *pgx.Batch, org uuid.UUID, out *[]Supplier) {
 	b.Queue(supplierChoiceSelect+` WHERE s.tenant_id = $1 ORDER BY s.archived_at IS NOT NULL, lower(s.name)`, org).
 		Query(func(rows pgx.Rows) error {
 			var err error
-			out.Suppliers, err = database.CollectRows[Supplier](rows)
+			*out, err = database.CollectRows[Supplier](rows)
 			return err
 		})
-	return keep
 }
