@@ -83,18 +83,28 @@ func insertUser(ctx context.Context, tx pgx.Tx, email, name, hash string, mustCh
 	return u, err
 }
 
-// UserByID loads the account of a signed-in session.
+// UserByID loads the account of a signed-in session, in one round trip: every page outside
+// an organisation (account, organisation picker) starts with it.
 func (s *Service) UserByID(ctx context.Context, id uuid.UUID) (User, error) {
-	var u User
-	err := database.ReadTx(ctx, s.pool, database.Scope{UserID: id}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
-		if err != nil {
-			return err
+	var (
+		u     User
+		found bool
+	)
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+userColumns+` FROM users WHERE id = $1`, id).Query(func(rows pgx.Rows) error {
+		list, err := database.CollectRows[User](rows)
+		if len(list) == 1 {
+			u, found = list[0], true
 		}
-		u, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[User])
 		return err
 	})
-	return u, noRows(err, "Account")
+	if err := database.ReadBatch(ctx, s.pool, database.Scope{UserID: id}, b); err != nil {
+		return User{}, err
+	}
+	if !found {
+		return User{}, notFound("Account")
+	}
+	return u, nil
 }
 
 // Sign-in throttling: failures are counted per account and per client address in a window;

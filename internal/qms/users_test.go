@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/plumbline/plumbline/internal/auth"
 	"github.com/plumbline/plumbline/internal/qms"
 	"github.com/plumbline/plumbline/internal/qms/qmstest"
@@ -18,6 +20,21 @@ func TestSignIn_RightPasswordSignsIn(t *testing.T) {
 	}
 	if u.ID != org.Admin.UserID {
 		t.Fatalf("signed in as %v, want the admin %v", u.ID, org.Admin.UserID)
+	}
+}
+
+// A session's account is read with its name and email; an account that no longer exists is
+// not found, so the session is sent to sign in again.
+func TestUserByID_ReadsTheAccountOrSaysItIsGone(t *testing.T) {
+	svc, _ := qmstest.New(t)
+	org := qmstest.NewOrg(t, svc, "acme")
+	ctx := context.Background()
+	u, err := svc.UserByID(ctx, org.Auditor.UserID)
+	if err != nil || u.ID != org.Auditor.UserID || u.Email != qmstest.Email("acme", auth.RoleAuditor) || u.Name == "" {
+		t.Fatalf("read %+v, %v", u, err)
+	}
+	if _, err := svc.UserByID(ctx, uuid.New()); qms.ErrorKind(err) != qms.KindNotFound {
+		t.Fatalf("an unknown account: %v, want not found", err)
 	}
 }
 
