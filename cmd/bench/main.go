@@ -18,7 +18,7 @@ import (
 
 func main() {
 	scale := flag.String("scale", "full", "data set size: full (1,000 small organisations and a large one) or small")
-	only := flag.String("only", "", "measure only this page (home, documents, documents-filtered, documents-search, document, records, audit, findings, capas, capa, risks, risk)")
+	only := flag.String("only", "", "measure only this page (floor, home, documents, documents-filtered, documents-search, document, records, audit, findings, capas, capa, risks, risk)")
 	explain := flag.Bool("explain", false, "write EXPLAIN ANALYZE of every page's queries in the large organisation")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	duration := flag.Duration("duration", 8*time.Second, "measured time per page and organisation")

@@ -13,7 +13,7 @@ import (
 // exist on this build: a 404 or 405 skips them with a note instead of counting as errors.
 type Page struct {
 	Name     string
-	Kind     string // "home", "list" or "detail"
+	Kind     string // "home", "list", "detail", or "reference" (measured, held to no target)
 	Role     string
 	Path     func(o *OrgTarget) string
 	Optional bool
@@ -33,8 +33,12 @@ type OrgTarget struct {
 
 func (o *OrgTarget) path(rest string) string { return "/o/" + o.Slug + rest }
 
-// Pages is the table of benchmarked pages.
+// Pages is the table of benchmarked pages. The first is a reference: the lightest page a
+// signed-in person can open (the session, the account and a three-field form, no
+// organisation data), which shows what any signed-in page costs before it reads or renders
+// anything of its own.
 var Pages = []Page{
+	{Name: "floor", Kind: "reference", Role: "quality_manager", Path: func(*OrgTarget) string { return "/account/password" }},
 	{Name: "home", Kind: "home", Role: "quality_manager", Path: func(o *OrgTarget) string { return o.path("/") }},
 	{Name: "documents", Kind: "list", Role: "quality_manager", Path: func(o *OrgTarget) string { return o.path("/documents") }},
 	{Name: "documents-filtered", Kind: "list", Role: "quality_manager", Path: func(o *OrgTarget) string {

@@ -259,6 +259,9 @@ func score(rep *Report) {
 		if rep.BaselineRPS > 0 {
 			r.Ratio = r.RPS / rep.BaselineRPS
 		}
+		if r.Kind == "reference" {
+			continue
+		}
 		target := TargetListRatio
 		if r.Kind == "home" {
 			target = TargetHomeRatio
@@ -304,6 +307,8 @@ func Print(w io.Writer, rep *Report) {
 		switch {
 		case r.Skipped != "":
 			fmt.Fprintf(tw, "%s\t%s\t\t\t\t\t\t\t\tskipped: %s\t\n", r.Page, r.Org, r.Skipped)
+		case r.Kind == "reference":
+			line(r, "reference")
 		case r.Pass:
 			line(r, "PASS")
 		default:
