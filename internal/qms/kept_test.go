@@ -86,7 +86,7 @@ func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 	listener := func() int {
 		var pid int
 		_ = db.Admin.QueryRow(ctx, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
-			WHERE datname = current_database() AND query = 'LISTEN tenant_changes'`).Scan(&pid)
+			WHERE datname = current_database() AND query = 'LISTEN "tenant_changes"'`).Scan(&pid)
 		return pid
 	}
 	before := listener()

@@ -5,10 +5,10 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+
+	"github.com/plumbline/plumbline/internal/database"
 )
 
 // orgCache keeps what a page reads of a whole organisation, the same for every member (the
@@ -147,51 +147,17 @@ const changesChannel = "tenant_changes"
 // FollowChanges listens, until Close, for the database's announcements of changes to
 // organisations, and lets the service keep what it reads of a whole organisation meanwhile.
 // Without it nothing is kept. When the connection drops, nothing is kept until it listens
-// again; it tries again after a pause that grows to half a minute.
+// again (database.Follower).
 func (s *Service) FollowChanges() {
-	s.background(func(ctx context.Context) {
-		const first, most = 100 * time.Millisecond, 30 * time.Second
-		pause := first
-		for ctx.Err() == nil {
-			began := time.Now()
-			err := s.followChanges(ctx)
-			s.cache.listening(false)
-			if ctx.Err() != nil {
-				return
+	f := database.Follower{
+		Channel:   changesChannel,
+		Live:      s.cache.listening,
+		Meanwhile: "what pages read of organisations is not kept meanwhile",
+		Heard: func(payload string) {
+			if org, err := uuid.Parse(payload); err == nil {
+				s.cache.changed(org)
 			}
-			if time.Since(began) > most {
-				pause = first
-			}
-			s.log.Warn("listening for changes to organisations; what pages read is not kept meanwhile",
-				"error", err, "retry_in", pause)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(pause):
-			}
-			pause = min(2*pause, most)
-		}
-	})
-}
-
-// followChanges listens on its own connection until it fails or ctx ends.
-func (s *Service) followChanges(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return err
+		},
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
-		return err
-	}
-	s.cache.listening(true)
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		if org, err := uuid.Parse(n.Payload); err == nil {
-			s.cache.changed(org)
-		}
-	}
+	s.background(func(ctx context.Context) { f.Follow(ctx, s.pool, s.log) })
 }
