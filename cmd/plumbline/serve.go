@@ -77,6 +77,8 @@ func serve(ctx context.Context, cfg config, svc *qms.Service, log *slog.Logger, 
 	// Expired sessions are swept by the housekeeping job, not by a ticker in each instance.
 	srv := server.New(server.Config{Production: cfg.Production}, svc, log)
 	defer srv.Close()
+	// The server keeps the sessions it reads while it hears of their changes.
+	srv.FollowSessionChanges()
 	// Background work (record imports) logs here, stops before the pool closes, and what a
 	// previous server left unfinished starts again.
 	svc.SetLogger(log)

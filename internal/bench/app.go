@@ -45,6 +45,7 @@ func StartApp(pool *pgxpool.Pool) (*App, error) {
 	a.Service = qms.New(pool, qms.Options{Evidence: store, MaxUploadBytes: MaxUpload})
 	a.Service.FollowChanges() // as serve does
 	a.srv = server.New(server.Config{}, a.Service, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.srv.FollowSessionChanges()
 	if a.URL, err = a.listen(a.srv.Handler()); err != nil {
 		a.Close()
 		return nil, err

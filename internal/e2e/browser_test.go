@@ -42,6 +42,7 @@ func startApp(t *testing.T) *app {
 	// As serve does: pages keep what they read of the organisation until it changes.
 	svc.FollowChanges()
 	srv := server.New(server.Config{}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv.FollowSessionChanges() // and keeps the sessions it reads
 	t.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -4,8 +4,10 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -33,6 +35,10 @@ type Server struct {
 	store    *pgxstore.PostgresStore
 	log      *slog.Logger
 	handler  http.Handler
+	// kept are the sessions this server keeps while FollowSessionChanges listens.
+	kept          *keptSessions
+	following     sync.WaitGroup
+	stopFollowing context.CancelFunc
 }
 
 // New wires the server. Close it to stop the session clean-up.
@@ -42,7 +48,8 @@ func New(cfg Config, svc *qms.Service, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, svc: svc, log: log}
 	s.store = pgxstore.NewWithCleanupInterval(svc.Pool(), cfg.SessionCleanup)
-	s.sessions = newSessionManager(sessionStore{s.store, svc.Pool()}, cfg.Production)
+	s.kept = newKeptSessions(keptSessionsMax)
+	s.sessions = newSessionManager(sessionStore{s.store, svc.Pool(), s.kept}, cfg.Production)
 	// A failing session store (the database is down) gets our 500 page, not scs's plain text.
 	s.sessions.ErrorFunc = s.fail
 	s.handler = s.routes()
@@ -53,7 +60,13 @@ func New(cfg Config, svc *qms.Service, log *slog.Logger) *Server {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close stops background work of the server.
-func (s *Server) Close() { s.store.StopCleanup() }
+func (s *Server) Close() {
+	s.store.StopCleanup()
+	if s.stopFollowing != nil {
+		s.stopFollowing()
+	}
+	s.following.Wait()
+}
 
 // Session lifetimes: signed out after 30 idle minutes, and after 12 hours in any case.
 const (

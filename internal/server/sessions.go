@@ -23,6 +23,8 @@ import (
 type sessionStore struct {
 	*pgxstore.PostgresStore
 	pool *pgxpool.Pool
+	// kept, if not nil, are the sessions this server keeps while it hears of their changes.
+	kept *keptSessions
 }
 
 // sessionTouchInterval is how stale a session's stored expiry may get before a request
@@ -33,6 +35,7 @@ const sessionTouchInterval = time.Minute
 // An UPDATE that matches no row and an INSERT that selects none take no lock and write
 // nothing.
 func (s sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	defer s.forget(token)
 	_, err := s.pool.Exec(context.Background(), `
 		WITH changed AS (
 			UPDATE sessions SET data = $2, expiry = $3::timestamptz
@@ -55,8 +58,19 @@ type sessionLoaded struct {
 
 type sessionLoadedKey struct{}
 
-// FindCtx reads the session like the PostgreSQL store, and notes what it read for CommitCtx.
+// FindCtx reads the session like the PostgreSQL store, or takes the copy this server kept,
+// and notes what it read for CommitCtx.
 func (s sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	digest, now := tokenDigest(token), time.Now()
+	var ticket uint64
+	if s.kept != nil {
+		var kept keptSession
+		var ok bool
+		if kept, ticket, ok = s.kept.lookup(digest, now); ok {
+			noteLoaded(ctx, token, kept.data, kept.expiry)
+			return kept.data, true, nil
+		}
+	}
 	var (
 		b      []byte
 		expiry time.Time
@@ -69,10 +83,38 @@ func (s sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, 
 	if err != nil {
 		return nil, false, err
 	}
+	if s.kept != nil {
+		s.kept.keep(digest, ticket, keptSession{data: b, expiry: expiry}, now)
+	}
+	noteLoaded(ctx, token, b, expiry)
+	return b, true, nil
+}
+
+// noteLoaded tells CommitCtx what this request read, if loadSession asked.
+func noteLoaded(ctx context.Context, token string, b []byte, expiry time.Time) {
 	if seen, ok := ctx.Value(sessionLoadedKey{}).(*sessionLoaded); ok {
 		*seen = sessionLoaded{token: token, data: b, expiry: expiry}
 	}
-	return b, true, nil
+}
+
+// Delete deletes the session (signing out) and forgets this server's copy at once; other
+// servers hear of it from the database.
+func (s sessionStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// DeleteCtx is Delete within a request.
+func (s sessionStore) DeleteCtx(ctx context.Context, token string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	s.forget(token)
+	return err
+}
+
+// forget voids this server's copy of a session it is changing.
+func (s sessionStore) forget(token string) {
+	if s.kept != nil {
+		s.kept.changed(tokenDigest(token))
+	}
 }
 
 // CommitCtx skips the database when this request read the session and it is unchanged with

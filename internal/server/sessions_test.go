@@ -2,12 +2,16 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/plumbline/plumbline/internal/auth"
 )
 
 // A page view that changes nothing in the session does not rewrite its row; a change of data,
@@ -15,7 +19,7 @@ import (
 func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 	h := newHarness(t, Config{})
 	ctx := context.Background()
-	st := sessionStore{h.server.store, h.svc.Pool()}
+	st := sessionStore{h.server.store, h.svc.Pool(), nil}
 	rowVersion := func() (xmin string, data string, expiry time.Time) {
 		t.Helper()
 		if err := h.db.Admin.QueryRow(ctx, `SELECT xmin::text, convert_from(data, 'UTF8'), expiry FROM sessions WHERE token = 'tok'`).
@@ -57,7 +61,7 @@ func TestSessionStoreWritesOnlyWhatChanged(t *testing.T) {
 // or an expiry due to move on, goes to the database.
 func TestUnchangedSessionCommitsWithoutTheDatabase(t *testing.T) {
 	h := newHarness(t, Config{})
-	st := sessionStore{h.server.store, h.svc.Pool()}
+	st := sessionStore{h.server.store, h.svc.Pool(), nil}
 	var codec sessionCodec
 	deadline := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
 	values := map[string]any{"user_id": "u-1", "a": "1", "b": true, "c": "x"}
@@ -79,7 +83,7 @@ func TestUnchangedSessionCommitsWithoutTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed.Close()
-	offline := sessionStore{h.server.store, closed}
+	offline := sessionStore{h.server.store, closed, nil}
 	for range 5 { // the map is walked in a different order each time
 		again, err := codec.Encode(deadline, values)
 		if err != nil {
@@ -133,4 +137,140 @@ func TestSessionCodec_KeepsStringsAndBooleansAndReadsOldSessions(t *testing.T) {
 	if _, empty, err := codec.Decode([]byte(`{"deadline":"2026-11-24T18:30:00Z"}`)); err != nil || empty == nil {
 		t.Errorf("a session without values: %v, %v", empty, err)
 	}
+}
+
+// A session read once is kept: reading it again needs no database. A change made by hand
+// (standing in for another server) is heard and read afresh; a session deleted by hand is
+// gone; a kept session whose expiry passes is not given out.
+func TestKeptSessions_UntilTheyChangeOrExpire(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	st := sessionStore{h.server.store, h.svc.Pool(), h.server.kept}
+	closed, err := pgxpool.New(ctx, h.svc.Pool().Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	offline := sessionStore{h.server.store, closed, h.server.kept} // fails whenever it goes to the database
+	find := func(s sessionStore, token string) (string, bool, error) {
+		t.Helper()
+		b, found, err := s.FindCtx(ctx, token)
+		return string(b), found, err
+	}
+
+	if err := st.Commit("tok", []byte("first"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if data, found, err := find(st, "tok"); err != nil || !found || data != "first" {
+		t.Fatalf("read %q, %v, %v", data, found, err)
+	}
+	if data, found, err := find(offline, "tok"); err != nil || !found || data != "first" {
+		t.Fatalf("the session was not kept: %q, %v, %v", data, found, err)
+	}
+
+	if _, err := h.db.Admin.Exec(ctx, `UPDATE sessions SET data = 'second' WHERE token = 'tok'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the change made by hand is read", func() bool {
+		data, _, _ := find(st, "tok")
+		return data == "second"
+	})
+
+	if _, err := h.db.Admin.Exec(ctx, `DELETE FROM sessions WHERE token = 'tok'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the session deleted by hand is gone", func() bool {
+		_, found, _ := find(st, "tok")
+		return !found
+	})
+
+	// This server's own changes void its copy at once, before the announcement arrives.
+	if err := st.Commit("own", []byte("one"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	find(st, "own")
+	if err := st.Commit("own", []byte("two"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, _ := find(st, "own"); data != "two" {
+		t.Fatalf("after this server's own change: %q", data)
+	}
+	if err := st.DeleteCtx(ctx, "own"); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, err := find(st, "own"); found || err != nil {
+		t.Fatalf("after this server deleted it: found %v, %v", found, err)
+	}
+
+	if err := st.Commit("brief", []byte("x"), time.Now().Add(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := find(st, "brief"); !found {
+		t.Fatal("the brief session was not found")
+	}
+	time.Sleep(400 * time.Millisecond)
+	if _, found, _ := find(offline, "brief"); found {
+		t.Fatal("a kept session was given out after its expiry")
+	}
+}
+
+// Signing out ends the session on this server at once, and a session deleted by another
+// server (by hand here) ends as soon as its announcement is heard.
+func TestKeptSessions_SigningOutEndsTheSession(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	site, _ := url.Parse(h.http.URL)
+	c := h.signedIn(h.acme, auth.RoleViewer)
+	c.get("/o/acme/documents").wantStatus(http.StatusOK)
+	c.get("/o/acme/documents").wantStatus(http.StatusOK) // from the kept session
+	cookies := c.http.Jar.Cookies(site)
+	c.post("/logout", url.Values{})
+	replay := h.client()
+	replay.http.Jar.SetCookies(site, cookies)
+	replay.get("/o/acme/documents").wantStatus(http.StatusSeeOther)
+
+	other := h.signedIn(h.acme, auth.RoleViewer)
+	other.get("/o/acme/documents").wantStatus(http.StatusOK)
+	if _, err := h.db.Admin.Exec(ctx, `DELETE FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the session deleted elsewhere ends", func() bool {
+		return other.get("/o/acme/documents").status == http.StatusSeeOther
+	})
+}
+
+// When the connection that hears of session changes drops, nothing is kept (a change may go
+// unheard) until a new connection listens; changes are heard again after that.
+func TestKeptSessions_ListensAgainAfterTheConnectionDrops(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctx := context.Background()
+	listener := func() int {
+		var pid int
+		_ = h.db.Admin.QueryRow(ctx, `SELECT coalesce(max(pid), 0) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN "session_changes"'`).Scan(&pid)
+		return pid
+	}
+	before := listener()
+	if before == 0 {
+		t.Fatal("no connection listens for session changes")
+	}
+	if _, err := h.db.Admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, before); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a new connection listens", func() bool {
+		now := listener()
+		return now != 0 && now != before && h.server.kept.hears()
+	})
+	st := sessionStore{h.server.store, h.svc.Pool(), h.server.kept}
+	if err := st.Commit("tok", []byte("first"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	st.FindCtx(ctx, "tok")
+	if _, err := h.db.Admin.Exec(ctx, `UPDATE sessions SET data = 'second' WHERE token = 'tok'`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a change is heard on the new connection", func() bool {
+		b, _, _ := st.FindCtx(ctx, "tok")
+		return string(b) == "second"
+	})
 }
