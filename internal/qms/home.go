@@ -38,11 +38,18 @@ type orgHome struct {
 }
 
 // Home gathers the organisation home, its dashboard and the audit programme's coverage in
-// one round trip. siteID narrows the dashboard to one site (uuid.Nil: all).
+// one round trip. siteID narrows the dashboard to one site (uuid.Nil: all). The shared part
+// is kept for every member and each person's whole home for them, both until the
+// organisation changes: what a person's home lists (their tasks, their risks that rose, the
+// trail) changes only with the organisation's data, their role included.
 func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSummary, error) {
 	var h HomeSummary
 	today := s.today()
 	key := "home/" + siteID.String() + "/" + today.Format(time.DateOnly)
+	personal := key + "/" + a.UserID.String()
+	if mine, _, ok := s.cache.lookup(a.OrgID, personal); ok {
+		return *mine.(*HomeSummary), nil
+	}
 	kept, ticket, isKept := s.cache.lookup(a.OrgID, key)
 	shared, _ := kept.(*orgHome)
 	b := &pgx.Batch{}
@@ -83,6 +90,8 @@ func (s *Service) Home(ctx context.Context, a Actor, siteID uuid.UUID) (HomeSumm
 	}
 	h.Sites, h.Processes, h.Members = shared.Sites, shared.Processes, shared.Members
 	h.Dashboard.SiteID, h.Dashboard.OrgDashboard = siteID, shared.Dashboard
+	mine := h
+	s.cache.keep(a.OrgID, personal, ticket, &mine)
 	return h, nil
 }
 

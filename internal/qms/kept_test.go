@@ -78,6 +78,44 @@ func TestHome_TheServicesOwnChangesShowAtOnce(t *testing.T) {
 	}
 }
 
+// Each person's whole home (their tasks, the trail if their role shows it) is kept for them
+// alone until the organisation changes.
+func TestHome_EachPersonsHomeKeptForThem(t *testing.T) {
+	svc, db := qmstest.New(t)
+	ctx := context.Background()
+	acme := qmstest.NewOrg(t, svc, "acme")
+	svc.KeepWithoutHearingChanges()
+	home := func(a qms.Actor) qms.HomeSummary {
+		t.Helper()
+		return qmstest.Must(svc.Home(ctx, a, uuid.Nil))(t)
+	}
+	qm := home(acme.QualityManager)
+	kept := svc.KeptReads()
+	if again := home(acme.QualityManager); svc.KeptReads() != kept+1 || len(again.RecentActivity) != len(qm.RecentActivity) {
+		t.Fatalf("the quality manager's home was read again: kept reads %d, want %d", svc.KeptReads(), kept+1)
+	}
+	if len(qm.RecentActivity) == 0 {
+		t.Fatal("the quality manager's home shows no activity")
+	}
+	// A change this service does not hear of (by hand, while it does not listen) shows that
+	// the personal part is kept too, not only the shared one.
+	if _, err := db.Admin.Exec(ctx, `UPDATE processes SET owner_user_id = $2 WHERE tenant_id = $1`, acme.ID, acme.QualityManager.UserID); err != nil {
+		t.Fatal(err)
+	}
+	if mine := home(acme.QualityManager).MyProcesses; len(mine) != len(qm.MyProcesses) {
+		t.Fatalf("the quality manager's own processes were read again: %d, then %d", len(qm.MyProcesses), len(mine))
+	}
+	viewer := home(acme.Viewer)
+	if viewer.Dashboard.Me != acme.Viewer.UserID || len(viewer.RecentActivity) != 0 {
+		t.Fatalf("the viewer got someone else's home: me %v, %d trail entries", viewer.Dashboard.Me, len(viewer.RecentActivity))
+	}
+	owned := len(home(acme.ProcessOwner).MyProcesses)
+	qmstest.Must(svc.CreateProcess(ctx, acme.Admin, qms.ProcessInput{Name: "Calibration", OwnerID: acme.ProcessOwner.UserID}))(t)
+	if mine := home(acme.ProcessOwner).MyProcesses; len(mine) != owned+1 {
+		t.Fatalf("after a process was given to them: %d processes, want %d", len(mine), owned+1)
+	}
+}
+
 // When the connection that listens for changes drops, the service listens again on a new one,
 // and hears the changes made from then on.
 func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {

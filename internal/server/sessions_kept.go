@@ -11,8 +11,8 @@ import (
 )
 
 // keptSessions are the sessions this server has read, so that a page view does not read its
-// session from the database every time (the lightest signed-in page went from 4,700 to 8,300
-// a second when its session was not read). It keeps nothing unless it hears of every change:
+// session from the database every time (the lightest signed-in page went from 4,700 to 7,000
+// a second). It keeps nothing unless it hears of every change:
 // FollowSessionChanges listens for the database's announcements (migration 00070: a session
 // updated or deleted announces the SHA-256 of its token), and this server's own changes void
 // its copy before they are announced.
