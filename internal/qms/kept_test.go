@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -45,13 +44,13 @@ func TestHome_KeptUntilTheOrganisationChanges(t *testing.T) {
 	}
 
 	york := qmstest.Must(svc.CreateSite(ctx, acme.Admin, qms.SiteInput{Name: "York Works"}))(t)
-	eventually(t, "the new site shows on the home page", func() bool { return home(acme.QualityManager).Sites == first.Sites+1 })
+	qmstest.Eventually(t, "the new site shows on the home page", func() bool { return home(acme.QualityManager).Sites == first.Sites+1 })
 
 	// A change made elsewhere (another server, a job, an operator) is heard from the database.
 	if _, err := db.Admin.Exec(ctx, `UPDATE sites SET archived_at = now() WHERE tenant_id = $1 AND id = $2`, acme.ID, york.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the site archived by hand leaves the home page", func() bool {
+	qmstest.Eventually(t, "the site archived by hand leaves the home page", func() bool {
 		return home(acme.QualityManager).Sites == first.Sites
 	})
 }
@@ -136,7 +135,7 @@ func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 	if _, err := db.Admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, before); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a new connection listens", func() bool {
+	qmstest.Eventually(t, "a new connection listens", func() bool {
 		now := listener()
 		return now != 0 && now != before && svc.HearsChanges()
 	})
@@ -144,7 +143,7 @@ func TestHome_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 	if _, err := db.Admin.Exec(ctx, `INSERT INTO sites (tenant_id, name) VALUES ($1, 'Added by hand')`, acme.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the site added by hand shows on the home page", func() bool {
+	qmstest.Eventually(t, "the site added by hand shows on the home page", func() bool {
 		return qmstest.Must(svc.Home(ctx, acme.Viewer, uuid.Nil))(t).Sites == sites+1
 	})
 }
@@ -157,21 +156,8 @@ func listeningService(t *testing.T) (*qms.Service, *dbtest.DB, qmstest.Org, qmst
 	acme := qmstest.NewOrg(t, svc, "acme")
 	globex := qmstest.NewOrg(t, svc, "globex")
 	svc.FollowChanges()
-	eventually(t, "the service listens for changes", svc.HearsChanges)
+	qmstest.Eventually(t, "the service listens for changes", svc.HearsChanges)
 	return svc, db, acme, globex
-}
-
-// eventually waits for cond, which something in the background makes true, for up to ten
-// seconds: long enough on any machine, and a test that fails still ends.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // The choice lists of most pages (processes, sites, members) are kept until the organisation
@@ -213,7 +199,7 @@ func TestChoices_KeptUntilTheOrganisationChanges(t *testing.T) {
 	if _, err := db.Admin.Exec(ctx, `UPDATE users SET name = 'Renamed By Hand' WHERE id = $1`, acme.Auditor.UserID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the renamed member shows under the new name", func() bool {
+	qmstest.Eventually(t, "the renamed member shows under the new name", func() bool {
 		return memberName(acme, acme.Auditor.UserID) == "Renamed By Hand"
 	})
 	kept = svc.KeptReads()
@@ -290,11 +276,11 @@ func TestActor_KeptUntilTheOrganisationChanges(t *testing.T) {
 	if _, err := db.Admin.Exec(ctx, `UPDATE memberships SET role = 'viewer' WHERE tenant_id = $1 AND user_id = $2`, acme.ID, auditor); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the role changed by hand applies", func() bool { return actor().Role == auth.RoleViewer })
+	qmstest.Eventually(t, "the role changed by hand applies", func() bool { return actor().Role == auth.RoleViewer })
 	if _, err := db.Admin.Exec(ctx, `UPDATE organisations SET name = 'Acme Renamed By Hand' WHERE id = $1`, acme.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the organisation renamed by hand shows its new name", func() bool { return actor().OrgName == "Acme Renamed By Hand" })
+	qmstest.Eventually(t, "the organisation renamed by hand shows its new name", func() bool { return actor().OrgName == "Acme Renamed By Hand" })
 
 	// Removed through the service: the next page is refused.
 	actor()

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -44,7 +43,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	// As serve does: sessions are kept while the server hears of their changes, so every
 	// test of signing in and out goes through the kept copies.
 	h.server.FollowSessionChanges()
-	eventually(t, "the server listens for session changes", h.server.kept.hears)
+	qmstest.Eventually(t, "the server listens for session changes", h.server.kept.hears)
 	h.http = httptest.NewServer(h.server.Handler())
 	t.Cleanup(h.http.Close)
 	return h
@@ -228,17 +227,4 @@ func (c *client) postFiles(path string, fields url.Values, files map[string][2]s
 		parts = append(parts, part{name: name, filename: f[0], body: strings.NewReader(f[1])})
 	}
 	return c.postMultipart(path, parts...)
-}
-
-// eventually waits for cond, which something in the background makes true, for up to ten
-// seconds: long enough on any machine, and a test that fails still ends.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

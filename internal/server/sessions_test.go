@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/plumbline/plumbline/internal/auth"
+	"github.com/plumbline/plumbline/internal/qms/qmstest"
 )
 
 // A page view that changes nothing in the session does not rewrite its row; a change of data,
@@ -171,7 +172,7 @@ func TestKeptSessions_UntilTheyChangeOrExpire(t *testing.T) {
 	if _, err := h.db.Admin.Exec(ctx, `UPDATE sessions SET data = 'second' WHERE token = 'tok'`); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the change made by hand is read", func() bool {
+	qmstest.Eventually(t, "the change made by hand is read", func() bool {
 		data, _, _ := find(st, "tok")
 		return data == "second"
 	})
@@ -179,7 +180,7 @@ func TestKeptSessions_UntilTheyChangeOrExpire(t *testing.T) {
 	if _, err := h.db.Admin.Exec(ctx, `DELETE FROM sessions WHERE token = 'tok'`); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the session deleted by hand is gone", func() bool {
+	qmstest.Eventually(t, "the session deleted by hand is gone", func() bool {
 		_, found, _ := find(st, "tok")
 		return !found
 	})
@@ -234,7 +235,7 @@ func TestKeptSessions_SigningOutEndsTheSession(t *testing.T) {
 	if _, err := h.db.Admin.Exec(ctx, `DELETE FROM sessions`); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the session deleted elsewhere ends", func() bool {
+	qmstest.Eventually(t, "the session deleted elsewhere ends", func() bool {
 		return other.get("/o/acme/documents").status == http.StatusSeeOther
 	})
 }
@@ -257,7 +258,7 @@ func TestKeptSessions_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 	if _, err := h.db.Admin.Exec(ctx, `SELECT pg_terminate_backend($1)`, before); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a new connection listens", func() bool {
+	qmstest.Eventually(t, "a new connection listens", func() bool {
 		now := listener()
 		return now != 0 && now != before && h.server.kept.hears()
 	})
@@ -269,7 +270,7 @@ func TestKeptSessions_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 	if _, err := h.db.Admin.Exec(ctx, `UPDATE sessions SET data = 'second' WHERE token = 'tok'`); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a change is heard on the new connection", func() bool {
+	qmstest.Eventually(t, "a change is heard on the new connection", func() bool {
 		b, _, _ := st.FindCtx(ctx, "tok")
 		return string(b) == "second"
 	})

@@ -5,6 +5,7 @@ package qmstest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -114,5 +115,19 @@ func Must[T any](v T, err error) func(testing.TB) T {
 			t.Fatalf("unexpected error: %v", err)
 		}
 		return v
+	}
+}
+
+// Eventually waits for cond, which something in the background makes true (an announcement
+// heard from the database, a connection made again), for up to ten seconds: long enough on
+// any machine, and a test that fails still ends.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
