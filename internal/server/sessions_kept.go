@@ -12,10 +12,10 @@ import (
 
 // keptSessions are the sessions this server has read, so that a page view does not read its
 // session from the database every time (the lightest signed-in page went from 4,700 to 7,000
-// a second). It keeps nothing unless it hears of every change:
-// FollowSessionChanges listens for the database's announcements (migration 00070: a session
-// updated or deleted announces the SHA-256 of its token), and this server's own changes void
-// its copy before they are announced.
+// a second). It keeps nothing unless it hears of every change: FollowSessionChanges listens
+// for the database's announcements (migration 00070: a session updated or deleted announces
+// the SHA-256 of its token), and this server's own changes void its copy before they are
+// announced.
 //
 // A reader takes a ticket before it reads the database and may keep what it read only if no
 // change to any session was heard since: a session read before a change is never kept. Any
