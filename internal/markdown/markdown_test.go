@@ -28,3 +28,43 @@ func TestRender_KeepsTablesListsAndLinks(t *testing.T) {
 		}
 	}
 }
+
+// A text is rendered once and its HTML given back on later views; a different text is
+// rendered for itself; the memo stays within its budget, and a text too large for it is
+// rendered every time.
+func TestMemo_RendersEachTextOnceWithinItsBudget(t *testing.T) {
+	renders := 0
+	upper := func(s string) string { renders++; return strings.ToUpper(s) }
+	m := newMemo(100)
+	if m.get("abc", upper) != "ABC" || m.get("abc", upper) != "ABC" || renders != 1 {
+		t.Fatalf("rendered %d times", renders)
+	}
+	if m.get("abd", upper) != "ABD" || renders != 2 {
+		t.Fatalf("a different text gave its neighbour's HTML (%d renders)", renders)
+	}
+	for i := range 50 {
+		m.get(strings.Repeat("x", i%20), upper)
+		if m.size > m.max {
+			t.Fatalf("memo holds %d bytes, budget %d", m.size, m.max)
+		}
+	}
+	big := strings.Repeat("y", 30)
+	renders = 0
+	m.get(big, upper)
+	m.get(big, upper)
+	if renders != 2 {
+		t.Errorf("a text over a quarter of the budget was kept (%d renders)", renders)
+	}
+}
+
+// Render goes through the memo: the same text's second view is not rendered again.
+func TestRender_KeepsWhatItRendered(t *testing.T) {
+	src := "## Calibration\n\nEvery gauge has a due date. " + t.Name()
+	first := Render(src)
+	texts.mu.Lock()
+	kept, ok := texts.m[src]
+	texts.mu.Unlock()
+	if !ok || kept != first || Render(src) != first {
+		t.Fatalf("the rendered text was not kept: %v", ok)
+	}
+}
