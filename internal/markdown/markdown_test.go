@@ -36,8 +36,10 @@ func TestMemo_RendersEachTextOnceWithinItsBudget(t *testing.T) {
 	renders := 0
 	upper := func(s string) string { renders++; return strings.ToUpper(s) }
 	m := newMemo(100)
-	if m.get("abc", upper) != "ABC" || m.get("abc", upper) != "ABC" || renders != 1 {
-		t.Fatalf("rendered %d times", renders)
+	first := m.get("abc", upper)
+	second := m.get("abc", upper)
+	if first != "ABC" || second != "ABC" || renders != 1 {
+		t.Fatalf("got %q then %q, rendered %d times", first, second, renders)
 	}
 	if m.get("abd", upper) != "ABD" || renders != 2 {
 		t.Fatalf("a different text gave its neighbour's HTML (%d renders)", renders)
