@@ -98,7 +98,7 @@ func Generate(ctx context.Context, svc *qms.Service, admin *pgxpool.Pool, sc Sca
 		}
 		b := newBatch()
 		g := &orgGen{b: b, slug: slugs[i], org: orgs[i], size: size, hash: string(h), now: now,
-			rng: mrand.New(mrand.NewPCG(uint64(i)+1, 42)), types: types[orgs[i]]}
+			rng: mrand.New(mrand.NewPCG(uint64(i)+1, 42)), text: mrand.New(mrand.NewPCG(uint64(i)+1, 43)), types: types[orgs[i]]}
 		g.generate()
 		return b
 	}

@@ -24,7 +24,7 @@ type Scale struct {
 
 // generatorRevision changes whenever the generator writes different rows, so that a data set
 // built by an earlier generator is built again.
-const generatorRevision = 2
+const generatorRevision = 3
 
 // Key identifies the scale in the marker table: the data set is reused while it and the
 // generator are unchanged.
