@@ -50,12 +50,13 @@ func tokenDigest(token string) string {
 }
 
 // lookup returns the session kept under digest if it has not expired, and the ticket to keep
-// a fresh one with.
+// a fresh one with. Nothing is kept while the server is not listening (keep refuses, and
+// listening empties the map), so an entry found is one whose changes would have been heard.
 func (k *keptSessions) lookup(digest string, now time.Time) (keptSession, uint64, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	s, ok := k.entries[digest]
-	if ok && (!k.live || !now.Before(s.expiry)) {
+	if ok && !now.Before(s.expiry) {
 		delete(k.entries, digest)
 		ok = false
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -274,4 +275,42 @@ func TestKeptSessions_ListensAgainAfterTheConnectionDrops(t *testing.T) {
 		b, _, _ := st.FindCtx(ctx, "tok")
 		return string(b) == "second"
 	})
+}
+
+// The rules of keptSessions on their own: a session read before a change (an older ticket) is
+// not kept; nothing is kept, or given out, while the server is not listening; a full cache
+// makes room and stays within its bound.
+func TestKeptSessions_Tickets(t *testing.T) {
+	now := time.Now()
+	later := keptSession{data: []byte("x"), expiry: now.Add(time.Hour)}
+	k := newKeptSessions(8)
+	_, ticket, _ := k.lookup("a", now)
+	k.keep("a", ticket, later, now) // not listening yet
+	if _, _, ok := k.lookup("a", now); ok {
+		t.Fatal("a session was kept while the server was not listening")
+	}
+	k.listening(true)
+	_, ticket, _ = k.lookup("a", now)
+	k.changed("b") // any change heard while "a" was being read
+	k.keep("a", ticket, later, now)
+	if _, _, ok := k.lookup("a", now); ok {
+		t.Fatal("a session read before a change was kept")
+	}
+	_, ticket, _ = k.lookup("a", now)
+	k.keep("a", ticket, later, now)
+	if _, _, ok := k.lookup("a", now); !ok {
+		t.Fatal("a session read with no change since was not kept")
+	}
+	k.listening(false)
+	if _, _, ok := k.lookup("a", now); ok {
+		t.Fatal("a kept session was given out after the connection dropped")
+	}
+	k.listening(true)
+	for i := range 20 {
+		_, ticket, _ := k.lookup("x", now)
+		k.keep(strconv.Itoa(i), ticket, later, now)
+		if len(k.entries) > k.max {
+			t.Fatalf("%d sessions kept, bound %d", len(k.entries), k.max)
+		}
+	}
 }
